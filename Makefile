@@ -1,0 +1,74 @@
+# Tika: `make run` to try it, `make test` to check it. See README.md.
+#
+# With DATABASE_URL / REDIS_URL unset, embedded PostgreSQL and Redis are started under .data/
+# (python -m portal.devservices); with them set, those servers are used.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+export PORT
+
+.DEFAULT_GOAL := help
+.PHONY: help venv services services-down migrate run test lint check-deploy bench clean
+
+help:
+	@echo "make run           start the demo (web, worker, beat) on http://localhost:$(PORT)"
+	@echo "make test          run the whole test suite"
+	@echo "make lint          ruff + mypy"
+	@echo "make check-deploy  Django's deploy checks with production settings"
+	@echo "make bench         benchmarks (figures and ratios)"
+	@echo "make services-down stop the embedded PostgreSQL and Redis (data stays in .data/)"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+venv: $(STAMP)
+
+services: venv
+	$(BIN)/python -m portal.devservices up
+
+services-down: venv
+	$(BIN)/python -m portal.devservices down
+
+migrate: services
+	$(BIN)/python manage.py migrate_schemas --shared --verbosity 0
+	$(BIN)/python manage.py tenants_bootstrap
+	$(BIN)/python manage.py migrate_schemas --tenant --verbosity 0
+
+run: migrate
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  Tika is starting (Ctrl-C stops it):"
+	@echo "    public site + sign-up : http://localhost:$(PORT)/"
+	@echo "    demo organization     : http://acme.localhost:$(PORT)/"
+	@echo "    demo login            : owner@acme.example / tika-demo-2026"
+	@echo "    platform admin        : http://localhost:$(PORT)/admin/ (python manage.py createsuperuser)"
+	@echo ""
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+test: services
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+check-deploy: venv
+	DJANGO_SETTINGS_MODULE=portal.settings.production \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	ALLOWED_HOSTS=".tika.example" BASE_DOMAIN="tika.example" \
+	DATABASE_URL="postgres://tika@db.invalid/tika" REDIS_URL="redis://redis.invalid:6379/0" \
+	EMAIL_URL="smtp+tls://mailer@smtp.invalid:587" \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+bench: migrate
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,181 @@
+"""Test fixtures shared by every app.
+
+The test database gets, once per session: the public site, the template schema, and two
+organizations, "alpha" and "bravo", each with an owner. Tests activate the organization they
+need explicitly (django-tenants otherwise leaves the connection on whatever schema the last
+request used).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+OWNER_PASSWORD = "correct-horse-battery-9"
+
+
+@dataclass(frozen=True)
+class OrgFixture:
+    slug: str
+    schema_name: str
+    host: str
+    owner_email: str
+
+    def get(self):  # type: ignore[no-untyped-def]
+        from tenants.models import Organization
+
+        return Organization.objects.get(schema_name=self.schema_name)
+
+
+def _org(slug: str) -> OrgFixture:
+    from tenants.services import domain_for, schema_name_for
+
+    return OrgFixture(
+        slug=slug,
+        schema_name=schema_name_for(slug),
+        host=domain_for(slug),
+        owner_email=f"owner@{slug}.example",
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    from django.test.utils import setup_databases, teardown_databases
+
+    from tenants.services import organization_create, platform_ensure, template_ensure
+
+    own_setup = None
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        # pytest-django creates the test database only when a collected test is marked
+        # django_db; a run of worker tests alone would otherwise write to the dev database.
+        with django_db_blocker.unblock():
+            own_setup = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    assert connection.settings_dict["NAME"].startswith("test_")
+
+    with django_db_blocker.unblock():
+        platform_ensure(hosts=[settings.BASE_DOMAIN])
+        template_ensure()
+        for slug in ("alpha", "bravo"):
+            organization_create(
+                name=slug.title(),
+                slug=slug,
+                owner_name=f"{slug.title()} Owner",
+                owner_email=f"owner@{slug}.example",
+                owner_password=OWNER_PASSWORD,
+            )
+    yield
+    if own_setup is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(own_setup, verbosity=0)
+
+
+@pytest.fixture
+def org_a() -> OrgFixture:
+    return _org("alpha")
+
+
+@pytest.fixture
+def org_b() -> OrgFixture:
+    return _org("bravo")
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests() -> Iterator[None]:
+    """Every test starts and ends in the public schema, whatever a request switched to."""
+    yield
+    if hasattr(connection, "set_schema_to_public"):
+        connection.set_schema_to_public()
+
+
+def host_client(host: str) -> Client:
+    """A test client whose requests go to ``host`` (an organization's or the public site)."""
+    return Client(HTTP_HOST=host)
+
+
+@pytest.fixture
+def public_client() -> Client:
+    return host_client(settings.BASE_DOMAIN)
+
+
+# --- Real Celery worker --------------------------------------------------------------------
+
+
+@dataclass
+class WorkerProcess:
+    process: object
+    log_path: object
+    queue: str
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """One real `celery worker` process (prefork, concurrency 1) on the test database.
+
+    It consumes a queue of its own, so a dev worker running at the same time never takes the
+    suite's tasks. The test process sends to that queue.
+    """
+    import os
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from portal.celery import app
+
+    queue = f"tika-test-{uuid.uuid4().hex[:10]}"
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DATABASE_NAME": connection.settings_dict["NAME"],
+        "CELERY_QUEUE": queue,
+        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
+    }
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "portal", "worker",
+                "--queues", queue, "--concurrency", "1", "--loglevel", "INFO",
+                "--include", "portal.tests.celery_probe",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+                "--hostname", f"{queue}@%h",
+            ],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=settings.BASE_DIR,
+        )
+    worker = WorkerProcess(process=process, log_path=log_path, queue=queue)
+    deadline = time.monotonic() + 60
+    while " ready." not in worker.log():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"Celery worker did not start:\n{worker.log()}")
+        time.sleep(0.1)
+    yield worker
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    app.conf.task_default_queue = previous_queue
+
+
+@pytest.fixture
+def committed_db(django_db_blocker):  # type: ignore[no-untyped-def]
+    """Database access outside a test transaction, for work a separate process must see.
+
+    Whatever a test writes this way it must remove itself.
+    """
+    with django_db_blocker.unblock():
+        yield

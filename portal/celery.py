@@ -1,0 +1,61 @@
+"""The Celery app: tenant-aware, reliable for tasks that call an outside service.
+
+A task runs in the schema of whoever enqueued it (tenant-schemas-celery puts the schema in
+the message headers). Tasks are tenant tasks unless they say ``tenant_required=False``: one
+that arrives without an organization fails loudly instead of running in the public schema.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from tenant_schemas_celery.app import CeleryApp
+from tenant_schemas_celery.task import TenantTask
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+
+
+class TenantRequiredError(RuntimeError):
+    """A tenant task was sent or run without an organization's schema."""
+
+
+def _public_schema() -> str:
+    from django_tenants.utils import get_public_schema_name
+
+    return get_public_schema_name()
+
+
+class TikaTask(TenantTask):
+    abstract = True
+    #: Platform-level tasks (such as the per-organization fan-out) set this to False.
+    tenant_required = True
+
+    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+        if self.tenant_required:
+            schema = (options.get("headers") or {}).get("_schema_name", connection.schema_name)
+            if schema == _public_schema():
+                raise TenantRequiredError(
+                    f"{self.name} must be sent from inside an organization "
+                    "(activate the tenant, or send it through tenants.tasks.for_each_organization)."
+                )
+        return super().apply_async(args, kwargs, **options)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # Runs after tenant-schemas-celery switched the schema from the message headers.
+        if self.tenant_required and connection.schema_name == _public_schema():
+            raise TenantRequiredError(
+                f"{self.name} arrived without an organization's schema; refusing to run it "
+                "in the public schema."
+            )
+        return super().__call__(*args, **kwargs)
+
+
+app = CeleryApp("portal", task_cls="portal.celery:TikaTask")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+# Celery's Django fix-up reads this un-namespaced key: keep the worker's connection across
+# tasks instead of closing it around each one (CONN_MAX_AGE still applies).
+app.conf.CELERY_DB_REUSE_MAX = settings.CELERY_DB_REUSE_MAX
+app.autodiscover_tasks()

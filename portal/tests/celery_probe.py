@@ -1,0 +1,17 @@
+"""Tasks used only by the test-suite's real worker (loaded with `celery worker --include`)."""
+
+from __future__ import annotations
+
+import uuid
+
+from celery import shared_task
+from django.contrib.auth.models import Group
+from django.db import connection
+
+
+@shared_task
+def record_schema(token: str) -> None:
+    """Leave a trace of where this task ran: schema and database backend process id."""
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    Group.objects.create(name=f"probe:{token}:{connection.schema_name}:{pid}:{uuid.uuid4().hex[:8]}")

@@ -1,0 +1,15 @@
+"""URLs of the public site (BASE_DOMAIN): landing page, sign-up, platform admin."""
+
+from django.contrib import admin
+from django.urls import path
+
+from tenants import views
+
+admin.site.site_header = "Tika platform administration"
+admin.site.site_title = "Tika platform"
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("signup/", views.signup, name="signup"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,18 @@
+"""URLs of an organization's site (<slug>.BASE_DOMAIN). There is no Django admin here."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from verification.forms import EmailAuthenticationForm
+
+urlpatterns = [
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("verification.urls")),
+]

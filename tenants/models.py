@@ -1,0 +1,75 @@
+"""Organizations (tenants) and their domains. These tables live in the public schema."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import schema_exists
+
+
+class Organization(TenantMixin):
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        # The public schema: landing page, sign-up and platform admin.
+        PLATFORM = "platform", "Platform"
+        # The migrated schema new organizations are cloned from. Nothing ever writes to it and
+        # no domain points at it; it has a row only so that migrate_schemas keeps it current.
+        TEMPLATE = "template", "Template"
+
+    class Status(models.TextChoices):
+        PROVISIONING = "provisioning", "Provisioning"
+        READY = "ready", "Ready"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=40, unique=True, help_text="The organization's subdomain.")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CUSTOMER)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROVISIONING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_customer(self) -> bool:
+        return self.kind == self.Kind.CUSTOMER
+
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):  # type: ignore[no-untyped-def]
+        """Clone the template schema; refuse to fall back to replaying every migration.
+
+        django-tenants quietly runs a full migrate when the template schema is missing, which
+        makes sign-up slow without anyone noticing. Only the template itself (and the public
+        schema, which already exists) may be built by migrations.
+        """
+        base_schema = settings.TENANT_BASE_SCHEMA
+        builds_itself = self.schema_name in (base_schema, settings.PUBLIC_SCHEMA_NAME)
+        if sync_schema and not builds_itself and not schema_exists(base_schema):
+            raise ImproperlyConfigured(
+                f"The template schema {base_schema!r} is missing, so organization "
+                f"{self.schema_name!r} cannot be cloned from it. Run "
+                "`python manage.py migrate_schemas && python manage.py tenants_bootstrap`."
+            )
+        return super().create_schema(
+            check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity
+        )
+
+    def get_base_schema(self):  # type: ignore[no-untyped-def]
+        # The template is built by migrations, never cloned from itself.
+        if self.schema_name == settings.TENANT_BASE_SCHEMA:
+            return False
+        return super().get_base_schema()
+
+
+class Domain(DomainMixin):
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain

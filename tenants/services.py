@@ -1,0 +1,89 @@
+"""Writes of organizations: provisioning, the platform rows, the template schema."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from tenants.models import Domain, Organization
+from tenants.validators import normalize_subdomain, validate_subdomain
+
+logger = logging.getLogger(__name__)
+
+
+def schema_name_for(slug: str) -> str:
+    """The PostgreSQL schema of the organization at subdomain ``slug``."""
+    return "org_" + slug.replace("-", "_")
+
+
+def domain_for(slug: str) -> str:
+    return f"{slug}.{settings.BASE_DOMAIN}"
+
+
+def organization_create(
+    *, name: str, slug: str, owner_name: str, owner_email: str, owner_password: str
+) -> Organization:
+    """Provision an organization, its domain and its owner, all or nothing.
+
+    The schema is cloned from the template (see ``Organization.create_schema``) inside the
+    same transaction as the rows, so a failure anywhere leaves no half-made organization.
+    The organization is marked ready only at the very end, so periodic jobs never see it
+    before its schema is complete.
+    """
+    from verification.services import staff_user_create
+
+    slug = normalize_subdomain(slug)
+    validate_subdomain(slug)
+    with transaction.atomic():
+        organization = Organization(
+            name=name.strip(),
+            slug=slug,
+            schema_name=schema_name_for(slug),
+            kind=Organization.Kind.CUSTOMER,
+        )
+        organization.save(verbosity=0)
+        Domain.objects.create(domain=domain_for(slug), tenant=organization, is_primary=True)
+        with schema_context(organization.schema_name):
+            staff_user_create(
+                email=owner_email, full_name=owner_name, password=owner_password, role="owner"
+            )
+        organization.status = Organization.Status.READY
+        organization.save(update_fields=["status"])
+    logger.info("organization created", extra={"schema": organization.schema_name})
+    return organization
+
+
+def platform_ensure(*, hosts: list[str]) -> Organization:
+    """Make sure the public schema has its organization row and answers on ``hosts``."""
+    platform, _ = Organization.objects.get_or_create(
+        schema_name=get_public_schema_name(),
+        defaults={
+            "name": "Tika",
+            "slug": "-platform",
+            "kind": Organization.Kind.PLATFORM,
+            "status": Organization.Status.READY,
+        },
+    )
+    for i, host in enumerate(hosts):
+        Domain.objects.get_or_create(
+            domain=host.lower(), defaults={"tenant": platform, "is_primary": i == 0}
+        )
+    return platform
+
+
+def template_ensure() -> Organization:
+    """Make sure the template schema exists (built once by migrations, then kept migrated)."""
+    template = Organization.objects.filter(schema_name=settings.TENANT_BASE_SCHEMA).first()
+    if template is None:
+        template = Organization(
+            name="Template (never used directly)",
+            slug="-template",
+            schema_name=settings.TENANT_BASE_SCHEMA,
+            kind=Organization.Kind.TEMPLATE,
+            status=Organization.Status.READY,
+        )
+        template.save(verbosity=0)
+    return template

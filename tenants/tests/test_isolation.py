@@ -1,0 +1,104 @@
+"""Two organizations never see each other: rows, logins, sessions, cache, admin."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+from django_tenants.utils import schema_context
+
+from conftest import OWNER_PASSWORD, host_client
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client, email: str, password: str = OWNER_PASSWORD):
+    return client.post("/accounts/login/", {"username": email, "password": password})
+
+
+def test_rows_written_in_a_are_invisible_in_b(org_a, org_b):
+    with schema_context(org_a.schema_name):
+        Group.objects.create(name="only-in-alpha")
+        User.objects.create_user(username="hr@alpha.example")
+    with schema_context(org_b.schema_name):
+        assert not Group.objects.filter(name="only-in-alpha").exists()
+        assert not User.objects.filter(username="hr@alpha.example").exists()
+        assert list(User.objects.values_list("username", flat=True)) == [org_b.owner_email]
+    with schema_context(org_a.schema_name):
+        assert Group.objects.filter(name="only-in-alpha").exists()
+
+
+def test_user_of_a_cannot_sign_in_on_b(org_a, org_b):
+    response = _login(host_client(org_b.host), org_a.owner_email)
+    assert response.status_code == 200
+    assert "correct email and password" in response.content.decode()
+
+
+def test_user_signs_in_on_own_subdomain(org_a):
+    response = _login(host_client(org_a.host), org_a.owner_email)
+    assert response.status_code == 302
+
+
+def test_session_cookie_of_a_is_not_accepted_on_b(org_a, org_b):
+    client_a = host_client(org_a.host)
+    assert _login(client_a, org_a.owner_email).status_code == 302
+    session_cookie = client_a.cookies["sessionid"]
+    assert session_cookie["domain"] == ""  # host-only cookie
+    assert client_a.get("/").status_code == 200
+
+    client_b = host_client(org_b.host)
+    client_b.cookies["sessionid"] = session_cookie.value
+    response = client_b.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_cache_entries_of_a_are_not_visible_in_b(org_a, org_b):
+    with schema_context(org_a.schema_name):
+        cache.set("dashboard-numbers", {"fully": 10}, 30)
+    with schema_context(org_b.schema_name):
+        assert cache.get("dashboard-numbers") is None
+        cache.set("dashboard-numbers", {"fully": 1}, 30)
+    with schema_context(org_a.schema_name):
+        assert cache.get("dashboard-numbers") == {"fully": 10}
+        cache.delete("dashboard-numbers")
+    with schema_context(org_b.schema_name):
+        cache.delete("dashboard-numbers")
+
+
+def test_unknown_subdomain_gets_a_friendly_404():
+    response = host_client("nobody.localhost").get("/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "No organization here" in body
+    assert "nobody.localhost" in body
+    assert "Traceback" not in body
+
+
+def test_unknown_path_on_an_organization_gets_the_404_page(org_a):
+    response = host_client(org_a.host).get("/no/such/page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/login/", "/admin/tenants/organization/"])
+def test_no_django_admin_on_organization_sites(org_a, path):
+    assert host_client(org_a.host).get(path).status_code == 404
+
+
+def test_organization_owner_cannot_use_platform_admin(org_a, public_client):
+    response = public_client.post(
+        "/admin/login/?next=/admin/", {"username": org_a.owner_email, "password": OWNER_PASSWORD}
+    )
+    assert response.status_code == 200  # the form again: no such user in the public schema
+    assert public_client.get("/admin/").status_code == 302
+
+
+def test_platform_staff_manage_organizations_in_public_admin(public_client):
+    User.objects.create_superuser("staff@tika.example", "staff@tika.example", "staff-pass-123456")
+    public_client.force_login(User.objects.get(username="staff@tika.example"))
+    listing = public_client.get("/admin/tenants/organization/")
+    assert listing.status_code == 200
+    body = listing.content.decode()
+    assert "Alpha" in body and "Bravo" in body
+    assert public_client.get("/admin/tenants/domain/").status_code == 200

@@ -1,0 +1,51 @@
+"""Rules for an organization's subdomain."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+SUBDOMAIN_MIN = 3
+SUBDOMAIN_MAX = 40
+_SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+
+# Names that belong to the platform, that mail and DNS tooling treat specially, or that would
+# let someone pass as us or as a public body.
+RESERVED_SUBDOMAINS = frozenset(
+    """
+    abuse account accounts admin administrator api app apps assets auth autodiscover
+    autoconfig beta billing blog cdn cowin dashboard demo dev docs email files ftp
+    gov grievance help home imap inbox internal localhost login logout mail media mx
+    news ns ns1 ns2 official pop pop3 portal postmaster privacy public root sandbox
+    secure security signup smtp sso stage staging static status support system
+    template tenant test tika webmail www
+    """.split()
+)
+
+
+def normalize_subdomain(value: str) -> str:
+    return value.strip().lower()
+
+
+def validate_subdomain(value: str) -> None:
+    """Raise ValidationError unless ``value`` (already normalized) is a usable subdomain."""
+    if not (SUBDOMAIN_MIN <= len(value) <= SUBDOMAIN_MAX):
+        raise ValidationError(
+            _("Use %(min)d to %(max)d characters.") % {"min": SUBDOMAIN_MIN, "max": SUBDOMAIN_MAX},
+            code="length",
+        )
+    if not _SUBDOMAIN_RE.match(value):
+        raise ValidationError(
+            _(
+                "Use only lowercase letters a-z, digits and hyphens, "
+                "starting and ending with a letter or digit."
+            ),
+            code="charset",
+        )
+    if "--" in value:
+        # Rules out punycode look-alikes (xn--) and keeps names readable.
+        raise ValidationError(_("Do not use two hyphens in a row."), code="charset")
+    if value in RESERVED_SUBDOMAINS:
+        raise ValidationError(_("This subdomain is reserved. Please choose another."), code="reserved")
