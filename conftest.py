@@ -54,7 +54,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
         # pytest-django creates the test database only when a collected test is marked
         # django_db; a run of worker tests alone would otherwise write to the dev database.
         with django_db_blocker.unblock():
-            own_setup = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+            own_setup = setup_databases(verbosity=0, interactive=False, aliases={"default"})  # type: ignore[arg-type]
     assert connection.settings_dict["NAME"].startswith("test_")
 
     with django_db_blocker.unblock():
@@ -144,11 +144,25 @@ def celery_worker_process(django_db_setup, tmp_path_factory):  # type: ignore[no
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "portal", "worker",
-                "--queues", queue, "--concurrency", "1", "--loglevel", "INFO",
-                "--include", "portal.tests.celery_probe",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "--hostname", f"{queue}@%h",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--queues",
+                queue,
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "INFO",
+                "--include",
+                "portal.tests.celery_probe",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--hostname",
+                f"{queue}@%h",
             ],
             stdout=log_file,
             stderr=subprocess.STDOUT,

@@ -35,7 +35,7 @@ class TikaTask(TenantTask):
 
     def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
         if self.tenant_required:
-            schema = (options.get("headers") or {}).get("_schema_name", connection.schema_name)
+            schema = (options.get("headers") or {}).get("_schema_name", connection.schema_name)  # type: ignore[attr-defined]
             if schema == _public_schema():
                 raise TenantRequiredError(
                     f"{self.name} must be sent from inside an organization "
@@ -45,7 +45,7 @@ class TikaTask(TenantTask):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # Runs after tenant-schemas-celery switched the schema from the message headers.
-        if self.tenant_required and connection.schema_name == _public_schema():
+        if self.tenant_required and connection.schema_name == _public_schema():  # type: ignore[attr-defined]
             raise TenantRequiredError(
                 f"{self.name} arrived without an organization's schema; refusing to run it "
                 "in the public schema."

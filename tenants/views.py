@@ -15,6 +15,7 @@ from tenants.forms import SignupForm
 from tenants.models import Organization
 from tenants.services import organization_create
 
+
 def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "public/landing.html")
 
@@ -59,7 +60,9 @@ def signup(request: HttpRequest) -> HttpResponse:
             # Someone took the subdomain between validation and creation.
             form.add_error("subdomain", _("This subdomain is already taken."))
         else:
-            login_url = organization_url(request, organization, reverse("login", urlconf=settings.ROOT_URLCONF))
+            login_url = organization_url(
+                request, organization, reverse("login", urlconf=settings.ROOT_URLCONF)
+            )
             return HttpResponseRedirect(f"{login_url}?welcome=1")
     return render(request, "public/signup.html", {"form": form})
 

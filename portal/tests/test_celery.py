@@ -73,7 +73,7 @@ def test_beat_fan_out_reaches_every_ready_organization_and_not_the_template(
     schemas = (org_a.schema_name, org_b.schema_name, settings.TENANT_BASE_SCHEMA, "public")
     try:
         # Beat sends from the public schema; the fan-out task is the only one allowed there.
-        sent = for_each_organization.apply(args=["portal.tests.celery_probe.record_schema", token]).get()
+        sent = for_each_organization.apply(args=("portal.tests.celery_probe.record_schema", token)).get()
         assert sent == 2
         for schema in (org_a.schema_name, org_b.schema_name):
             traces = _wait_for_traces(schema, token)
@@ -91,7 +91,10 @@ def test_tenant_task_arriving_without_a_tenant_fails_loudly(celery_worker_proces
         "portal.tests.celery_probe.record_schema", args=[token], headers={"_schema_name": "public"}
     )
     deadline = time.monotonic() + 30
-    while result.id not in celery_worker_process.log() or "TenantRequiredError" not in celery_worker_process.log():
+    while (
+        result.id not in celery_worker_process.log()
+        or "TenantRequiredError" not in celery_worker_process.log()
+    ):
         assert time.monotonic() < deadline, celery_worker_process.log()
         time.sleep(0.05)
     assert "refusing to run it in the public schema" in celery_worker_process.log()
@@ -105,7 +108,7 @@ def test_tenant_task_cannot_be_sent_from_the_public_schema():
 
 @pytest.mark.django_db
 def test_tenant_task_run_in_public_schema_is_refused():
-    result = record_schema.apply(args=["never-run"])
+    result = record_schema.apply(args=("never-run",))
     assert isinstance(result.result, TenantRequiredError)
 
 

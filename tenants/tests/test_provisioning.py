@@ -81,7 +81,14 @@ def test_create_organization_command(monkeypatch, capsys):
     monkeypatch.setenv("TIKA_OWNER_PASSWORD", "another-long-passphrase-7")
     call_command(
         "create_organization",
-        "--name", "Zeta Labs", "--subdomain", "Zeta", "--owner-name", "Z", "--owner-email", "z@zeta.example",
+        "--name",
+        "Zeta Labs",
+        "--subdomain",
+        "Zeta",
+        "--owner-name",
+        "Z",
+        "--owner-email",
+        "z@zeta.example",
     )
     assert "Created Zeta Labs at zeta.localhost" in capsys.readouterr().out
     assert Organization.objects.get(slug="zeta").status == Organization.Status.READY
@@ -100,5 +107,12 @@ def test_create_organization_command_rejects_bad_input(monkeypatch, subdomain, p
     with pytest.raises(CommandError, match=message):
         call_command(
             "create_organization",
-            "--name", "X", "--subdomain", subdomain, "--owner-name", "X", "--owner-email", "x@x.example",
+            "--name",
+            "X",
+            "--subdomain",
+            subdomain,
+            "--owner-name",
+            "X",
+            "--owner-email",
+            "x@x.example",
         )

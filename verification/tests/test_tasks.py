@@ -20,6 +20,7 @@ def _expired_session() -> str:
     Session.objects.filter(session_key=store.session_key).update(
         expire_date=timezone.now() - timedelta(minutes=1)
     )
+    assert store.session_key
     return store.session_key
 
 

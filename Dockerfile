@@ -1,0 +1,17 @@
+# One image for web, worker and beat (see docker-compose.yml).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+
+RUN useradd --create-home --uid 10001 tika
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+RUN DJANGO_SETTINGS_MODULE=portal.settings.production SECRET_KEY=build-only ALLOWED_HOSTS=build \
+    DATABASE_URL=postgres://build@build/build REDIS_URL=redis://build:6379/0 EMAIL_URL=consolemail:// \
+    python manage.py collectstatic --noinput --verbosity 0
+
+USER tika
+EXPOSE 8000
+CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

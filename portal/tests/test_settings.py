@@ -1,0 +1,93 @@
+"""Settings: production refuses to start half-configured; deploy checks pass; guards hold."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.checks import run_checks
+from django.test import override_settings
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+    "SECRET_KEY": "x" * 64,
+    "ALLOWED_HOSTS": ".tika.example",
+    "DATABASE_URL": "postgres://tika@db.invalid/tika",
+    "REDIS_URL": "redis://redis.invalid:6379/0",
+    "EMAIL_URL": "smtp+tls://mailer@smtp.invalid:587",
+}
+
+
+def _load_production_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('loaded')"],
+        env={**clean, **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_settings_load_when_complete():
+    result = _load_production_settings(PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "loaded" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"])
+def test_production_settings_refuse_to_start_without(missing):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = _load_production_settings(env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert missing in result.stderr
+
+
+def test_production_settings_never_read_the_embedded_services_file():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DATABASE_URL"}
+    result = _load_production_settings(env)
+    assert result.returncode != 0, "production fell back to .data/services.env"
+
+
+def test_make_check_deploy_passes():
+    result = subprocess.run(
+        ["make", "--no-print-directory", "check-deploy"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout + result.stderr
+
+
+def test_project_settings_pass_the_guard_checks():
+    assert run_checks() == []
+
+
+@override_settings(SESSION_COOKIE_DOMAIN=".localhost")
+def test_parent_domain_session_cookie_is_refused():
+    assert "portal.E001" in [e.id for e in run_checks()]
+
+
+def test_cache_without_tenant_keys_is_refused():
+    caches = {"default": {**settings.CACHES["default"], "KEY_FUNCTION": None}}
+    with override_settings(CACHES=caches):
+        assert "portal.E002" in [e.id for e in run_checks()]
+
+
+@override_settings(CELERY_MAX_TASK_DELAY=3 * 60 * 60)
+def test_retry_delay_longer_than_visibility_timeout_is_refused():
+    assert "portal.E003" in [e.id for e in run_checks()]
+
+
+def test_defaults():
+    assert settings.DEFAULT_AUTO_FIELD == "django.db.models.BigAutoField"
+    assert settings.CACHES["default"]["KEY_FUNCTION"] == "django_tenants.cache.make_key"
+    assert "django.contrib.auth" in settings.TENANT_APPS
+    assert "django.contrib.admin" not in settings.TENANT_APPS
