@@ -182,6 +182,8 @@ def celery_worker_process(django_db_setup, tmp_path_factory):  # type: ignore[no
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_delete(queue)
     app.conf.task_default_queue = previous_queue
 
 

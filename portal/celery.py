@@ -55,7 +55,12 @@ class TikaTask(TenantTask):
 
 app = CeleryApp("portal", task_cls="portal.celery:TikaTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-# Celery's Django fix-up reads this un-namespaced key: keep the worker's connection across
-# tasks instead of closing it around each one (CONN_MAX_AGE still applies).
-app.conf.CELERY_DB_REUSE_MAX = settings.CELERY_DB_REUSE_MAX
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _reuse_database_connections(sender: CeleryApp, **kwargs: Any) -> None:
+    # Celery's Django fix-up reads this un-namespaced key when the worker starts: keep the
+    # worker's connection across tasks instead of closing it around each one (CONN_MAX_AGE
+    # still applies). Done here, not at import, so importing `portal` loads no settings.
+    sender.conf.CELERY_DB_REUSE_MAX = settings.CELERY_DB_REUSE_MAX

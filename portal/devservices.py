@@ -209,19 +209,41 @@ def redis_down(redis_dir: Path = REDIS_DIR) -> None:
 # --- Commands -----------------------------------------------------------------------------
 
 
+def _read_env_file() -> dict[str, str]:
+    if not ENV_FILE.exists():
+        return {}
+    pairs = (line.split("=", 1) for line in ENV_FILE.read_text().splitlines() if "=" in line)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def _user_supplied(key: str, recorded: dict[str, str]) -> str | None:
+    """The value the user set for ``key``, or None when unset or merely copied from our file.
+
+    (Anything that loads the dev settings copies the file into the environment.)
+    """
+    value = os.environ.get(key)
+    if not value or value == recorded.get(key):
+        return None
+    return value
+
+
 def up() -> dict[str, str]:
-    """Make sure PostgreSQL and Redis are reachable; return the variables that were embedded."""
+    """Make sure PostgreSQL and Redis are reachable; return the variables that were embedded.
+
+    ``.data/services.env`` keeps the address of every embedded server, also while the user's
+    own servers are in use, so unsetting the variables later brings the embedded ones back.
+    """
     DATA_DIR.mkdir(exist_ok=True)
+    recorded = _read_env_file()
     embedded: dict[str, str] = {}
-    if os.environ.get("DATABASE_URL"):
-        database_url = os.environ["DATABASE_URL"]
-    else:
+    database_url = _user_supplied("DATABASE_URL", recorded)
+    if database_url is None:
         database_url = embedded["DATABASE_URL"] = postgres_up()
     database_ensure(database_url)
-    if not os.environ.get("REDIS_URL"):
+    if _user_supplied("REDIS_URL", recorded) is None:
         embedded["REDIS_URL"] = redis_up()
-    lines = [f"{key}={value}" for key, value in embedded.items()]
-    ENV_FILE.write_text("".join(f"{line}\n" for line in lines))
+    recorded.update(embedded)
+    ENV_FILE.write_text("".join(f"{key}={value}\n" for key, value in recorded.items()))
     for key in ("DATABASE_URL", "REDIS_URL"):
         where = "embedded" if key in embedded else "from your environment"
         _log(f"{key} {where}")

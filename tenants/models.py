@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import schema_exists
+
+from tenants.schemas import schema_clone_from_template
 
 
 class Organization(TenantMixin):
@@ -42,23 +43,20 @@ class Organization(TenantMixin):
         return self.kind == self.Kind.CUSTOMER
 
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):  # type: ignore[no-untyped-def]
-        """Clone the template schema; refuse to fall back to replaying every migration.
+        """Clone the template schema; never fall back to replaying every migration.
 
-        django-tenants quietly runs a full migrate when the template schema is missing, which
-        makes sign-up slow without anyone noticing. Only the template itself (and the public
-        schema, which already exists) may be built by migrations.
+        Only the template itself (and the public schema, which already exists) are built by
+        migrations; see tenants/schemas.py for why the clone is checked, not fake-migrated.
         """
-        base_schema = settings.TENANT_BASE_SCHEMA
-        builds_itself = self.schema_name in (base_schema, settings.PUBLIC_SCHEMA_NAME)
-        if sync_schema and not builds_itself and not schema_exists(base_schema):
-            raise ImproperlyConfigured(
-                f"The template schema {base_schema!r} is missing, so organization "
-                f"{self.schema_name!r} cannot be cloned from it. Run "
-                "`python manage.py migrate_schemas && python manage.py tenants_bootstrap`."
+        builds_itself = self.schema_name in (settings.TENANT_BASE_SCHEMA, settings.PUBLIC_SCHEMA_NAME)
+        if builds_itself or not sync_schema:
+            return super().create_schema(
+                check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity
             )
-        return super().create_schema(
-            check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity
-        )
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        schema_clone_from_template(self.schema_name)
+        return True
 
     def get_base_schema(self):  # type: ignore[no-untyped-def]
         # The template is built by migrations, never cloned from itself.

@@ -9,6 +9,7 @@ from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.models import Domain, Organization
+from tenants.schemas import clone_function_install
 from tenants.validators import normalize_subdomain, validate_subdomain
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,11 @@ def platform_ensure(*, hosts: list[str]) -> Organization:
 
 
 def template_ensure() -> Organization:
-    """Make sure the template schema exists (built once by migrations, then kept migrated)."""
+    """Make sure the template schema exists (built once by migrations, then kept migrated).
+
+    Also (re)installs the SQL function that clones it, so a deploy picks up a new version.
+    """
+    clone_function_install()
     template = Organization.objects.filter(schema_name=settings.TENANT_BASE_SCHEMA).first()
     if template is None:
         template = Organization(

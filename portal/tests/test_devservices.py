@@ -48,3 +48,31 @@ def test_embedded_redis_keeps_its_data_across_restarts(tmp_path):
         assert redis.Redis.from_url(url_again).get("kept") == b"still here"
     finally:
         devservices.redis_down(redis_dir)
+
+
+def test_addresses_copied_from_our_own_file_do_not_count_as_the_users(monkeypatch):
+    recorded = {"DATABASE_URL": "postgres://postgres@/tika?host=/x", "REDIS_URL": "redis://127.0.0.1:6380/0"}
+    monkeypatch.setenv("DATABASE_URL", recorded["DATABASE_URL"])
+    assert devservices._user_supplied("DATABASE_URL", recorded) is None
+    monkeypatch.setenv("DATABASE_URL", "postgres://me@db.example/tika")
+    assert devservices._user_supplied("DATABASE_URL", recorded) == "postgres://me@db.example/tika"
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert devservices._user_supplied("REDIS_URL", recorded) is None
+
+
+def test_importing_the_project_package_loads_no_settings():
+    # `python -m portal.devservices` imports `portal` first; settings would copy
+    # .data/services.env into the environment and make embedded addresses look like the user's.
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    code = "import os, portal; print(os.environ.get('DATABASE_URL', 'unset'))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "unset"

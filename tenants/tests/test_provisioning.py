@@ -116,3 +116,26 @@ def test_create_organization_command_rejects_bad_input(monkeypatch, subdomain, p
             "--owner-email",
             "x@x.example",
         )
+
+
+def test_template_behind_the_code_fails_loudly_instead_of_faking_migrations():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {settings.TENANT_BASE_SCHEMA}.django_migrations "  # noqa: S608
+            "WHERE app = 'verification' AND name = '0001_role_groups'"
+        )
+    with pytest.raises(ImproperlyConfigured, match=r"lacks migrations verification\.0001_role_groups"):
+        organization_create(
+            name="Eta", slug="eta", owner_name="E", owner_email="e@eta.example", owner_password="x"
+        )
+    assert not Organization.objects.filter(slug="eta").exists()
+    assert not schema_exists("org_eta")
+
+
+def test_clone_function_is_installed_when_missing():
+    with connection.cursor() as cursor:
+        cursor.execute("DROP FUNCTION public.clone_schema(text, text, public.cloneparms[])")
+    organization_create(
+        name="Theta", slug="theta", owner_name="T", owner_email="t@theta.example", owner_password="x"
+    )
+    assert schema_exists("org_theta")

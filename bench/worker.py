@@ -1,0 +1,128 @@
+"""A real `celery -A portal worker` subprocess on a queue of its own, always stopped afterwards."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+STOP_TIMEOUT_S = 20
+
+
+class WorkerError(RuntimeError):
+    """The worker died, or did not do its work in time."""
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    queue: str
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def wait_until(self, condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+        """Poll ``condition`` until it holds; raise if the worker dies or time runs out."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if self.process.poll() is not None:
+                raise WorkerError(f"the worker exited ({self.process.returncode}):\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                raise WorkerError(f"{what}: not done after {timeout:.0f} s. Worker log:\n{self.log_tail()}")
+            time.sleep(0.02)
+
+
+def new_queue() -> str:
+    return f"tika-bench-{uuid.uuid4().hex[:10]}"
+
+
+@contextmanager
+def celery_worker(
+    *,
+    include: str,
+    concurrency: int = 2,
+    env: Mapping[str, str] | None = None,
+    loglevel: str = "WARNING",
+) -> Iterator[Worker]:
+    """Start a prefork worker consuming only a fresh queue; stop it and delete the queue after.
+
+    The worker uses this process's settings module and database (``DATABASE_NAME``), plus
+    ``env``, and its default queue is its own (``CELERY_QUEUE``), so neither a dev worker nor
+    the test-suite's worker ever takes its tasks. Send to it with ``queue=worker.queue``.
+    """
+    queue = new_queue()
+    log_fd, log_name = tempfile.mkstemp(prefix=f"{queue}-", suffix=".log")
+    log_path = Path(log_name)
+    full_env = {
+        **os.environ,
+        "DATABASE_NAME": connection.settings_dict["NAME"],
+        "CELERY_QUEUE": queue,
+        **(env or {}),
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "portal", "worker",
+        "--pool", "prefork", "--concurrency", str(concurrency),
+        "--queues", queue, "--include", include,
+        "--hostname", f"{queue}@%h", "--loglevel", loglevel,
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+    with os.fdopen(log_fd, "wb") as log_file:
+        process = subprocess.Popen(
+            command,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=full_env,
+            cwd=settings.BASE_DIR,
+            # Its own process group, so that the pool's children can be killed with it.
+            start_new_session=True,
+        )
+    worker = Worker(process=process, log_path=log_path, queue=queue)
+    failed = True
+    try:
+        yield worker
+        failed = False
+    finally:
+        _stop(process)
+        queue_delete(queue)
+        if failed:
+            print(f"bench: worker log kept at {log_path}", file=sys.stderr)
+        else:
+            log_path.unlink(missing_ok=True)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Warm shutdown, then SIGKILL to the worker's own process group if it hangs."""
+    if process.poll() is None:
+        process.terminate()
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=STOP_TIMEOUT_S)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # pool children left behind, if any
+    process.wait()
+
+
+def queue_delete(queue: str) -> None:
+    """Remove the queue, its binding and whatever messages are left in it from the broker."""
+    from kombu import Exchange, Queue
+
+    from portal.celery import app
+
+    # Declared the way Celery creates a missing queue, so that the channel knows its binding.
+    declared = Queue(queue, Exchange(queue, "direct"), routing_key=queue)
+    with app.connection_for_write() as broker:
+        bound = declared.bind(broker.default_channel)
+        bound.declare()
+        bound.delete()
