@@ -10,6 +10,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN DJANGO_SETTINGS_MODULE=portal.settings.production SECRET_KEY=build-only ALLOWED_HOSTS=build \
     DATABASE_URL=postgres://build@build/build REDIS_URL=redis://build:6379/0 EMAIL_URL=consolemail:// \
+    KYCVS_BASE_URL=https://build KYCVS_API_KEY=build KYCVS_VERIFY_KEY=https://build/jwks \
     python manage.py collectstatic --noinput --verbosity 0
 
 USER tika

@@ -65,6 +65,8 @@ check-deploy: venv
 	ALLOWED_HOSTS=".tika.example" BASE_DOMAIN="tika.example" \
 	DATABASE_URL="postgres://tika@db.invalid/tika" REDIS_URL="redis://redis.invalid:6379/0" \
 	EMAIL_URL="smtp+tls://mailer@smtp.invalid:587" \
+	KYCVS_BASE_URL="https://cowin.invalid" KYCVS_API_KEY="partner-key" \
+	KYCVS_VERIFY_KEY="https://cowin.invalid/.well-known/jwks.json" \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 bench: migrate

@@ -69,6 +69,13 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
                 owner_password=OWNER_PASSWORD,
             )
     yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        # The live server's request threads and worker processes may still hold connections;
+        # end them so the test database can be dropped.
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
     if own_setup is not None:
         with django_db_blocker.unblock():
             teardown_databases(own_setup, verbosity=0)
@@ -195,3 +202,27 @@ def committed_db(django_db_blocker):  # type: ignore[no-untyped-def]
     """
     with django_db_blocker.unblock():
         yield
+
+
+# --- A live HTTP server of the project (the sandbox is part of it) -------------------------
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup):  # type: ignore[no-untyped-def]
+    """The project served over real HTTP from a thread of the test process, on a free port.
+
+    pytest-django's own `live_server` forces `transactional_db`, whose flush would wipe the
+    session's organizations; this one needs no database of its own. Tests that make it touch
+    the database (every request resolves the organization) must be marked django_db, which
+    lets the server thread reach the database while they run.
+    """
+    from django.test.testcases import LiveServerThread, _StaticFilesHandler
+
+    thread = LiveServerThread(settings.BASE_DOMAIN, _StaticFilesHandler, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    yield f"http://{settings.BASE_DOMAIN}:{thread.port}"
+    thread.terminate()

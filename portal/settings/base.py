@@ -184,6 +184,34 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- KYC-VS provider (CoWIN) --------------------------------------------------------------
+# Outside production the client talks to the sandbox mounted on this project's public site
+# (verification/providers/sandbox); production settings require all three KYCVS_* values.
+KYCVS_SANDBOX_ENABLED = env.bool("KYCVS_SANDBOX_ENABLED", default=not _IS_PRODUCTION)
+_SANDBOX_URL = f"http://{BASE_DOMAIN}:{env.int('PORT', default=8000)}/sandbox/cowin"
+KYCVS_BASE_URL = env("KYCVS_BASE_URL", default=_SANDBOX_URL)
+KYCVS_API_KEY = env("KYCVS_API_KEY", default="sandbox-dev-key")
+# A PEM public key, or the URL of a JWKS, that verifies the signed status answers.
+KYCVS_VERIFY_KEY = env("KYCVS_VERIFY_KEY", default=f"{_SANDBOX_URL}/.well-known/jwks.json")
+KYCVS_TIMEOUT_S = env.float("KYCVS_TIMEOUT_S", default=10.0)
+# Named in the OTP SMS ("... to share your vaccination status with <partner>").
+KYCVS_PARTNER_NAME = env("KYCVS_PARTNER_NAME", default="Tika")
+
+# The sandbox: accepts exactly KYCVS_API_KEY; its state lives in Redis.
+KYCVS_SANDBOX_API_KEY = KYCVS_API_KEY
+KYCVS_SANDBOX_ISSUER = "cowin-sandbox"
+KYCVS_SANDBOX_REDIS_URL = REDIS_URL
+KYCVS_SANDBOX_REDIS_PREFIX = env("KYCVS_SANDBOX_REDIS_PREFIX", default="kycvs-sandbox")
+KYCVS_SANDBOX_OTP_TTL_S = 180
+KYCVS_SANDBOX_RESEND_COOLDOWN_S = 180
+KYCVS_SANDBOX_TOKEN_TTL_S = 15 * 60
+KYCVS_SANDBOX_MAX_WRONG_OTP = 3
+KYCVS_SANDBOX_RATE_LIMIT = (100, 300)  # calls per window of seconds, per API key
+# Faults injected into every API answer until changed at /sandbox/control/faults:
+# latency_ms, error_rate (0-1, answers 503), timeout_rate (0-1, waits timeout_s then 504),
+# burst_429 (the next N calls answer 429).
+KYCVS_SANDBOX_FAULTS: dict[str, float] = {}
+
 # --- Auth and sessions --------------------------------------------------------------------
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "verification:home"

@@ -21,6 +21,12 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 EMAIL_CONFIG = env.email_url("EMAIL_URL")
 vars().update(EMAIL_CONFIG)
 
+# The real KYC-VS service; the sandbox is never served in production.
+KYCVS_SANDBOX_ENABLED = False
+KYCVS_BASE_URL = env("KYCVS_BASE_URL")
+KYCVS_API_KEY = env("KYCVS_API_KEY")
+KYCVS_VERIFY_KEY = env("KYCVS_VERIFY_KEY")
+
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 WHITENOISE_USE_FINDERS = False
 STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"  # noqa: F405

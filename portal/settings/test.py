@@ -13,3 +13,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # A prefix per test run, so runs never see each other's cache entries (the worker started by
 # the suite is given the same one).
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default=f"tika-test-{uuid.uuid4().hex[:8]}")  # noqa: F405
+KYCVS_SANDBOX_REDIS_PREFIX = env(
+    "KYCVS_SANDBOX_REDIS_PREFIX", default=f"kycvs-sandbox-test-{uuid.uuid4().hex[:8]}"
+)

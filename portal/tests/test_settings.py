@@ -18,6 +18,9 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://tika@db.invalid/tika",
     "REDIS_URL": "redis://redis.invalid:6379/0",
     "EMAIL_URL": "smtp+tls://mailer@smtp.invalid:587",
+    "KYCVS_BASE_URL": "https://cowin.invalid",
+    "KYCVS_API_KEY": "partner-key",
+    "KYCVS_VERIFY_KEY": "https://cowin.invalid/jwks.json",
 }
 
 
@@ -39,7 +42,19 @@ def test_production_settings_load_when_complete():
     assert "loaded" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"])
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "EMAIL_URL",
+        "KYCVS_BASE_URL",
+        "KYCVS_API_KEY",
+        "KYCVS_VERIFY_KEY",
+    ],
+)
 def test_production_settings_refuse_to_start_without(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = _load_production_settings(env)
@@ -91,3 +106,22 @@ def test_defaults():
     assert settings.CACHES["default"]["KEY_FUNCTION"] == "django_tenants.cache.make_key"
     assert "django.contrib.auth" in settings.TENANT_APPS
     assert "django.contrib.admin" not in settings.TENANT_APPS
+
+
+def test_production_never_serves_the_sandbox():
+    env = {**PRODUCTION_ENV, "KYCVS_SANDBOX_ENABLED": "true"}
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "import portal.urls_public as u; "
+        "print(settings.KYCVS_SANDBOX_ENABLED, any('sandbox' in str(p.pattern) for p in u.urlpatterns))"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in env}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False False"

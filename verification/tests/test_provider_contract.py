@@ -1,0 +1,244 @@
+"""Contract tests: the CoWIN client against the sandbox, over real HTTP."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from verification.providers import get_provider
+from verification.providers.base import (
+    BadSignature,
+    InvalidRequest,
+    NotFound,
+    OtpExpired,
+    ProviderError,
+    ProviderMisconfigured,
+    RateLimited,
+    ResendTooSoon,
+    TokenExpired,
+    UpstreamUnavailable,
+    VaccinationStatus,
+    WrongOtp,
+)
+from verification.providers.cowin import CowinClient
+
+pytestmark = pytest.mark.django_db
+
+
+def _verify(sandbox, mobile: str, name: str, client=None):
+    client = client or sandbox.client()
+    sent = client.request_otp(mobile=mobile, full_name=name)
+    token = client.confirm_otp(txn_id=sent.txn_id, otp=sandbox.last_otp(mobile))
+    return client.fetch_status(token=token.token)
+
+
+def _no_personal_data(exc: BaseException, *secrets: str) -> None:
+    text = f"{exc!s} {exc!r} {exc.args!r}"
+    for secret in secrets:
+        assert secret not in text
+
+
+@pytest.mark.parametrize(
+    "mobile, name, expected",
+    [
+        ("9000000001", "Ravi Kumar", VaccinationStatus.FULLY_VACCINATED),
+        ("9000000002", "priya  SHARMA", VaccinationStatus.FULLY_VACCINATED),  # 3 doses
+        ("9000000011", "Imran Khan", VaccinationStatus.PARTIALLY_VACCINATED),
+        ("9000000021", "Sunil Das", VaccinationStatus.NOT_VACCINATED),
+        ("9812345678", "Anyone At All", VaccinationStatus.NOT_VACCINATED),  # not in the registry
+    ],
+)
+def test_every_status_end_to_end(sandbox, mobile, name, expected):
+    signed = _verify(sandbox, mobile, name)
+    assert signed.status is expected
+    assert signed.claims["vaccination_status"] == int(expected)
+    assert signed.claims["mobile_last4"] == mobile[-4:]
+    assert signed.evidence.count(".") == 2  # compact JWS, kept to store
+
+
+def test_the_configured_provider_is_reused_and_talks_to_the_sandbox(sandbox):
+    provider = get_provider()
+    assert get_provider() is provider
+    assert _verify(sandbox, "9000000012", "Lakshmi Iyer", client=provider).status == 1
+
+
+def test_stored_evidence_verifies_again_later(sandbox):
+    signed = _verify(sandbox, "9000000001", "Ravi Kumar")
+    again = sandbox.client().verify_evidence(signed.evidence)
+    assert again.status is VaccinationStatus.FULLY_VACCINATED
+    assert again.key_id == signed.key_id
+
+
+def test_tampered_evidence_is_rejected(sandbox):
+    signed = _verify(sandbox, "9000000021", "Sunil Das")
+    header, payload, signature = signed.evidence.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims["vaccination_status"] = 2
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    with pytest.raises(BadSignature):
+        sandbox.client().verify_evidence(f"{header}.{forged}.{signature}")
+    with pytest.raises(BadSignature):
+        sandbox.client().verify_evidence("not-a-jws")
+
+
+def test_answer_signed_by_another_key_is_never_trusted(sandbox):
+    other = ec.generate_private_key(ec.SECP256R1()).public_key()
+    pem = other.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    client = sandbox.client(verify_key=pem)
+    with pytest.raises(BadSignature):
+        _verify(sandbox, "9000000001", "Ravi Kumar", client=client)
+
+
+def test_pem_public_key_works_as_verification_key(sandbox):
+    from verification.providers.sandbox.keys import signing_key
+
+    pem = (
+        signing_key()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    assert _verify(sandbox, "9000000003", "Anjali Gupta", client=sandbox.client(verify_key=pem)).status == 2
+
+
+def test_name_that_does_not_match_the_registered_one(sandbox):
+    with pytest.raises(NotFound) as caught:
+        _verify(sandbox, "9000000001", "Somebody Else")
+    _no_personal_data(caught.value, "9000000001", "Somebody Else")
+
+
+def test_wrong_otp_counts_down_then_the_otp_is_dead(sandbox):
+    client = sandbox.client()
+    sent = client.request_otp(mobile="9000000001", full_name="Ravi Kumar")
+    real = sandbox.last_otp("9000000001")
+    wrong = f"{(int(real) + 1) % 10**6:06d}"
+    for tries_left in (2, 1, 0):
+        with pytest.raises(WrongOtp) as caught:
+            client.confirm_otp(txn_id=sent.txn_id, otp=wrong)
+        assert caught.value.tries_left == tries_left
+        _no_personal_data(caught.value, wrong, real, "9000000001")
+    with pytest.raises(OtpExpired):
+        client.confirm_otp(txn_id=sent.txn_id, otp=real)
+
+
+def test_an_otp_works_only_once(sandbox):
+    client = sandbox.client()
+    sent = client.request_otp(mobile="9000000011", full_name="Imran Khan")
+    otp = sandbox.last_otp("9000000011")
+    client.confirm_otp(txn_id=sent.txn_id, otp=otp)
+    with pytest.raises(OtpExpired):
+        client.confirm_otp(txn_id=sent.txn_id, otp=otp)
+
+
+def test_expired_otp(sandbox, settings):
+    settings.KYCVS_SANDBOX_OTP_TTL_S = 1
+    client = sandbox.client()
+    sent = client.request_otp(mobile="9000000001", full_name="Ravi Kumar")
+    otp = sandbox.last_otp("9000000001")
+    time.sleep(1.2)
+    with pytest.raises(OtpExpired) as caught:
+        client.confirm_otp(txn_id=sent.txn_id, otp=otp)
+    _no_personal_data(caught.value, otp)
+
+
+def test_resend_cooldown(sandbox):
+    client = sandbox.client()
+    client.request_otp(mobile="9000000022", full_name="Meera Nair")
+    with pytest.raises(ResendTooSoon) as caught:
+        client.request_otp(mobile="9000000022", full_name="Meera Nair")
+    assert 170 <= caught.value.retry_after_s <= 180
+    _no_personal_data(caught.value, "9000000022", "Meera Nair")
+    # another number is not held up
+    client.request_otp(mobile="9000000021", full_name="Sunil Das")
+
+
+def test_expired_token(sandbox, settings):
+    settings.KYCVS_SANDBOX_TOKEN_TTL_S = 1
+    client = sandbox.client()
+    sent = client.request_otp(mobile="9000000001", full_name="Ravi Kumar")
+    token = client.confirm_otp(txn_id=sent.txn_id, otp=sandbox.last_otp("9000000001"))
+    time.sleep(1.2)
+    with pytest.raises(TokenExpired) as caught:
+        client.fetch_status(token=token.token)
+    _no_personal_data(caught.value, token.token)
+
+
+def test_wrong_api_key(sandbox):
+    with pytest.raises(ProviderMisconfigured) as caught:
+        sandbox.client(api_key="not-the-key").request_otp(mobile="9000000001", full_name="Ravi Kumar")
+    assert not caught.value.retryable
+
+
+@pytest.mark.parametrize("mobile", ["12345", "5000000001", "+14155550123", ""])
+def test_invalid_mobile(sandbox, mobile):
+    with pytest.raises(InvalidRequest):
+        sandbox.client().request_otp(mobile=mobile, full_name="Ravi Kumar")
+
+
+def test_rate_limit(sandbox, settings):
+    settings.KYCVS_SANDBOX_RATE_LIMIT = (3, 300)
+    client = sandbox.client()
+    for mobile in ("9000000001", "9000000002", "9000000003"):
+        client.request_otp(mobile=mobile, full_name="x")
+    with pytest.raises(RateLimited) as caught:
+        client.request_otp(mobile="9000000011", full_name="Imran Khan")
+    assert 1 <= caught.value.retry_after_s <= 300
+    assert caught.value.retryable
+
+
+def test_429_burst_then_recovery(sandbox):
+    sandbox.set_faults(burst_429=2)
+    client = sandbox.client()
+    for _ in range(2):
+        with pytest.raises(RateLimited):
+            client.request_otp(mobile="9000000001", full_name="Ravi Kumar")
+    assert client.request_otp(mobile="9000000001", full_name="Ravi Kumar").txn_id
+
+
+def test_server_errors_are_retryable(sandbox):
+    sandbox.set_faults(error_rate=1)
+    with pytest.raises(UpstreamUnavailable) as caught:
+        sandbox.client().request_otp(mobile="9000000001", full_name="Ravi Kumar")
+    assert caught.value.retryable
+    _no_personal_data(caught.value, "9000000001", "Ravi Kumar")
+
+
+def test_timeouts_are_retryable(sandbox):
+    sandbox.set_faults(timeout_rate=1, timeout_s=1.5)
+    started = time.monotonic()
+    with pytest.raises(UpstreamUnavailable, match="in time"):
+        sandbox.client(timeout_s=0.5).request_otp(mobile="9000000001", full_name="Ravi Kumar")
+    assert time.monotonic() - started < 1.4
+
+
+def test_added_latency(sandbox):
+    sandbox.set_faults(latency_ms=300)
+    started = time.monotonic()
+    sandbox.client().request_otp(mobile="9000000001", full_name="Ravi Kumar")
+    assert time.monotonic() - started >= 0.3
+
+
+def test_unreachable_provider_is_retryable():
+    client = CowinClient(base_url="http://127.0.0.1:9/", api_key="k", verify_key="http://127.0.0.1:9/jwks")
+    with pytest.raises(UpstreamUnavailable) as caught:
+        client.request_otp(mobile="9000000001", full_name="Ravi Kumar")
+    assert caught.value.retryable
+
+
+def test_every_error_is_a_provider_error():
+    for error in (WrongOtp(1), ResendTooSoon(5), RateLimited(5), OtpExpired(), NotFound(), BadSignature()):
+        assert isinstance(error, ProviderError)
+        assert str(error)
+
+
+def test_controls_need_the_api_key(sandbox):
+    response = httpx.put(f"{sandbox.url}/sandbox/control/faults", json={"error_rate": 1}, timeout=10)
+    assert response.status_code == 401
