@@ -28,6 +28,10 @@ class Organization(TenantMixin):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CUSTOMER)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROVISIONING)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Organization settings shown to employees and used by the consent flow.
+    invitation_expiry_days = models.PositiveSmallIntegerField(default=14)
+    grievance_contact_name = models.CharField(max_length=150, blank=True)
+    grievance_contact_email = models.EmailField(blank=True)
 
     auto_create_schema = True
     auto_drop_schema = False

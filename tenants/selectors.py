@@ -21,3 +21,21 @@ def subdomain_is_taken(slug: str) -> bool:
         Organization.objects.filter(slug__iexact=slug).exists()
         or Organization.objects.filter(schema_name=schema_name_for(slug)).exists()
     )
+
+
+def organization_current():  # type: ignore[no-untyped-def]
+    """The organization whose schema the connection is on (None in the public schema)."""
+    from django.db import connection
+
+    tenant = getattr(connection, "tenant", None)
+    return tenant if isinstance(tenant, Organization) and tenant.is_customer else None
+
+
+def organization_site_url(organization: Organization, path: str = "/") -> str:
+    """Absolute URL of ``path`` on the organization's own domain, for e-mails and workers."""
+    from django.conf import settings
+
+    domain = organization.get_primary_domain()
+    host = domain.domain if domain else organization.slug
+    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+    return f"{settings.PUBLIC_SCHEME}://{host}{port}{path}"

@@ -44,6 +44,8 @@ def organization_create(
             slug=slug,
             schema_name=schema_name_for(slug),
             kind=Organization.Kind.CUSTOMER,
+            grievance_contact_name=owner_name.strip(),
+            grievance_contact_email=owner_email.strip().lower(),
         )
         organization.save(verbosity=0)
         Domain.objects.create(domain=domain_for(slug), tenant=organization, is_primary=True)

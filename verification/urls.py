@@ -1,9 +1,9 @@
 from django.urls import path
 
-from verification import views
+from verification.views import dashboard
 
 app_name = "verification"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard.home, name="home"),
 ]

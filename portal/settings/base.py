@@ -33,6 +33,9 @@ ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=[])
 # platform admin) at BASE_DOMAIN itself.
 BASE_DOMAIN = env("BASE_DOMAIN", default="localhost").lower()
 SIGNUPS_PER_HOUR_PER_IP = env.int("SIGNUPS_PER_HOUR_PER_IP", default=10)
+# How links in e-mails reach the site (no request to copy them from in a worker).
+PUBLIC_SCHEME = env("PUBLIC_SCHEME", default="https" if _IS_PRODUCTION else "http")
+PUBLIC_PORT = env("PUBLIC_PORT", default="" if _IS_PRODUCTION else env("PORT", default="8000"))
 
 # --- Applications -------------------------------------------------------------------------
 # Apps in SHARED_APPS get tables in the public schema; apps in TENANT_APPS get tables in each
@@ -177,12 +180,22 @@ CELERY_TASK_TENANT_CACHE_SECONDS = 60
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "verification-sweep": {
+        "task": "tenants.tasks.for_each_organization",
+        "schedule": 30,
+        "args": ["verification.tasks.attempts_sweep"],
+    },
     "clear-expired-sessions": {
         "task": "tenants.tasks.for_each_organization",
         "schedule": 6 * 60 * 60,
         "args": ["verification.tasks.sessions_clear_expired"],
     },
 }
+
+# --- Encryption of personal data at rest ---------------------------------------------------
+# Fernet keys, newest first (the first encrypts, all decrypt). Outside production a key is
+# derived from SECRET_KEY; production requires FIELD_ENCRYPTION_KEYS.
+FIELD_ENCRYPTION_KEYS: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 # --- KYC-VS provider (CoWIN) --------------------------------------------------------------
 # Outside production the client talks to the sandbox mounted on this project's public site
@@ -196,6 +209,21 @@ KYCVS_VERIFY_KEY = env("KYCVS_VERIFY_KEY", default=f"{_SANDBOX_URL}/.well-known/
 KYCVS_TIMEOUT_S = env.float("KYCVS_TIMEOUT_S", default=10.0)
 # Named in the OTP SMS ("... to share your vaccination status with <partner>").
 KYCVS_PARTNER_NAME = env("KYCVS_PARTNER_NAME", default="Tika")
+
+# One budget for the whole fleet of workers, at the provider's quota (calls beyond it wait).
+KYCVS_RATE_LIMIT = env("KYCVS_RATE_LIMIT", default="100/5 minutes")
+
+# --- Consent and verification flow -----------------------------------------------------------
+CONSENT_NOTICE_VERSION = "2026-11"
+EMPLOYEE_OTP_SENDS_RATE = "3/hour"  # OTP sends per employee
+EMPLOYEE_PAGES_RATE = "120/minute"  # requests to the employee pages per client address
+OTP_RESEND_COOLDOWN_S = 180
+MAX_WRONG_OTPS = 3
+VERIFICATION_SEND_DEADLINE_S = 15 * 60  # keep retrying a busy provider this long, then fail
+VERIFICATION_CONFIRM_CLAIM_S = 120  # a confirm claimed longer ago than this was interrupted
+VERIFICATION_SWEEP_GRACE_S = 20
+RATE_LIMIT_REDIS_URL = REDIS_URL
+RATE_LIMIT_PREFIX = env("RATE_LIMIT_PREFIX", default="tika-rl")
 
 # The sandbox: accepts exactly KYCVS_API_KEY; its state lives in Redis.
 KYCVS_SANDBOX_API_KEY = KYCVS_API_KEY

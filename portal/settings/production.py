@@ -17,9 +17,14 @@ if not ALLOWED_HOSTS:
 DATABASES = {"default": database_config(env("DATABASE_URL"))}
 REDIS_URL = env("REDIS_URL")
 CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
+RATE_LIMIT_REDIS_URL = REDIS_URL
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 EMAIL_CONFIG = env.email_url("EMAIL_URL")
 vars().update(EMAIL_CONFIG)
+
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
+if not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("Set FIELD_ENCRYPTION_KEYS (Fernet keys, newest first).")
 
 # The real KYC-VS service; the sandbox is never served in production.
 KYCVS_SANDBOX_ENABLED = False

@@ -2,6 +2,8 @@
 
 import uuid
 
+from verification.crypto import key_from_secret
+
 from .base import *  # noqa: F403
 from .base import BASE_DOMAIN, env
 
@@ -9,10 +11,13 @@ DEBUG = False
 SECRET_KEY = "test-only-insecure-key"  # noqa: S105
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", "testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_BACKEND = "verification.providers.sandbox.mail.SandboxInboxBackend"
 # A prefix per test run, so runs never see each other's cache entries (the worker started by
 # the suite is given the same one).
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default=f"tika-test-{uuid.uuid4().hex[:8]}")  # noqa: F405
 KYCVS_SANDBOX_REDIS_PREFIX = env(
     "KYCVS_SANDBOX_REDIS_PREFIX", default=f"kycvs-sandbox-test-{uuid.uuid4().hex[:8]}"
 )
+
+FIELD_ENCRYPTION_KEYS = [key_from_secret(SECRET_KEY)]
+RATE_LIMIT_PREFIX = env("RATE_LIMIT_PREFIX", default=f"tika-rl-test-{uuid.uuid4().hex[:8]}")

@@ -1,0 +1,60 @@
+"""Encryption at rest for personal data (mobile numbers, OTPs and tokens in flight).
+
+Fernet (AES-128-CBC + HMAC-SHA256) from `cryptography`, with MultiFernet so keys can rotate:
+FIELD_ENCRYPTION_KEYS lists keys newest first; the first encrypts, all decrypt. Equality
+lookups (is this mobile already on file?) use an HMAC of the value, never the plaintext.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from functools import lru_cache
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.db import models
+
+
+@lru_cache(maxsize=4)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(k.encode()) for k in keys])
+
+
+def _current() -> MultiFernet:
+    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
+
+
+def encrypt(value: str) -> str:
+    return _current().encrypt(value.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _current().decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise ValueError("Encrypted value cannot be decrypted with the configured keys.") from exc
+
+
+def lookup_digest(value: str) -> str:
+    """A keyed hash for equality lookups of an encrypted value."""
+    key = hashlib.sha256(b"tika/lookup/v1:" + settings.FIELD_ENCRYPTION_KEYS[0].encode()).digest()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def key_from_secret(secret: str) -> str:
+    """A Fernet key derived from a secret (dev and tests only; production sets real keys)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(b"tika/field-key/v1:" + secret.encode()).digest()).decode()
+
+
+class EncryptedTextField(models.TextField):
+    """A text column stored encrypted; reads give the plaintext (or None)."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> str | None:
+        return None if value is None else decrypt(value)
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        return None if value in (None, "") else encrypt(str(value))

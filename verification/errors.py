@@ -1,0 +1,45 @@
+"""What the employee is told when something goes wrong: one code per situation, one message."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ErrorCode(models.TextChoices):
+    WRONG_OTP = "wrong_otp", _("That OTP is not right.")
+    OTP_EXPIRED = "otp_expired", _("That OTP has expired. Please ask for a new one.")
+    RESEND_TOO_SOON = "resend_too_soon", _("An OTP was sent a moment ago. Please wait before asking again.")
+    SEND_LIMIT = "send_limit", _("Too many OTPs were sent to you in the last hour. Please try again later.")
+    SERVICE_BUSY = "service_busy", _("CoWIN is busy right now. We will keep trying; you can leave this page open.")
+    NOT_FOUND = "not_found", _(
+        "CoWIN has no vaccination record for this name on this mobile number. Check that the "
+        "name matches your CoWIN registration exactly."
+    )
+    INVALID_MOBILE = "invalid_mobile", _("CoWIN did not accept this mobile number.")
+    FAILED = "failed", _("We could not complete the verification. Please try again later.")
+    LINK_EXPIRED = "link_expired", _("This link has expired. Please ask your HR team for a new one.")
+    TOO_MANY_REQUESTS = "too_many_requests", _("Too many requests. Please wait a minute and try again.")
+
+
+def message_for(code: str, **details: object) -> str:
+    """The message for ``code`` (empty for none), with details such as tries left."""
+    from django.utils.translation import gettext, ngettext
+
+    if not code:
+        return ""
+    if code == ErrorCode.WRONG_OTP and "tries_left" in details:
+        left = int(details["tries_left"])  # type: ignore[call-overload]
+        return ngettext(
+            "That OTP is not right. You have %(n)d more try.",
+            "That OTP is not right. You have %(n)d more tries.",
+            left,
+        ) % {"n": left}
+    if code == ErrorCode.RESEND_TOO_SOON and "seconds" in details:
+        return gettext("An OTP was sent a moment ago. You can ask for a new one in %(s)d seconds.") % {
+            "s": int(details["seconds"])  # type: ignore[call-overload]
+        }
+    try:
+        return str(ErrorCode(code).label)
+    except ValueError:
+        return str(ErrorCode.FAILED.label)

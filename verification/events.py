@@ -1,0 +1,167 @@
+"""The audit trail: one small function per kind of event (append-only AuditEvent rows).
+
+No event holds a mobile number, an OTP, a token or a vaccination status: the trail outlives
+the erasure of the status when consent is withdrawn.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from verification.models import AuditEvent, Employee, Invitation, VerificationAttempt
+
+Actor = AbstractBaseUser | AnonymousUser | None
+
+
+def _record(
+    action: str,
+    *,
+    employee: Employee | None = None,
+    actor: Actor = None,
+    employee_acting: bool = False,
+    ip: str | None = None,
+    **data: Any,
+) -> AuditEvent:
+    if employee_acting:
+        kind, user_id, label = AuditEvent.ActorKind.EMPLOYEE, None, "employee (invitation link)"
+    elif actor is not None and actor.is_authenticated:
+        kind, user_id, label = AuditEvent.ActorKind.STAFF, actor.pk, actor.get_username()
+    else:
+        kind, user_id, label = AuditEvent.ActorKind.SYSTEM, None, "system"
+    return AuditEvent.objects.create(
+        action=action,
+        actor_kind=kind,
+        actor_user_id=user_id,
+        actor_label=label,
+        employee_id=employee.pk if employee else None,
+        ip_address=ip,
+        data=data,
+    )
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+
+def employee_created(employee: Employee, *, actor: Actor) -> AuditEvent:
+    return _record("employee.created", employee=employee, actor=actor, code=employee.code)
+
+
+def employee_updated(employee: Employee, *, actor: Actor, fields: list[str]) -> AuditEvent:
+    return _record("employee.updated", employee=employee, actor=actor, fields=sorted(fields))
+
+
+def invitation_created(invitation: Invitation, *, actor: Actor) -> AuditEvent:
+    return _record(
+        "invitation.created",
+        employee=invitation.employee,
+        actor=actor,
+        invitation_id=invitation.pk,
+        expires_at=invitation.expires_at.isoformat(),
+    )
+
+
+# --- system --------------------------------------------------------------------------------
+
+
+def invitation_sent(invitation: Invitation) -> AuditEvent:
+    return _record("invitation.sent", employee=invitation.employee, invitation_id=invitation.pk)
+
+
+def otp_sent(attempt: VerificationAttempt) -> AuditEvent:
+    return _record("otp.sent", employee=attempt.employee, attempt_id=attempt.pk, sends=attempt.otp_sends)
+
+
+def otp_rejected(attempt: VerificationAttempt, *, tries_left: int) -> AuditEvent:
+    return _record("otp.rejected", employee=attempt.employee, attempt_id=attempt.pk, tries_left=tries_left)
+
+
+def verification_succeeded(attempt: VerificationAttempt, *, key_id: str) -> AuditEvent:
+    return _record("verification.succeeded", employee=attempt.employee, attempt_id=attempt.pk, key_id=key_id)
+
+
+def verification_failed(attempt: VerificationAttempt, *, reason: str) -> AuditEvent:
+    return _record("verification.failed", employee=attempt.employee, attempt_id=attempt.pk, reason=reason)
+
+
+def verification_expired(attempt: VerificationAttempt, *, reason: str) -> AuditEvent:
+    return _record("verification.expired", employee=attempt.employee, attempt_id=attempt.pk, reason=reason)
+
+
+def provider_retry(attempt: VerificationAttempt, *, step: str, reason: str, delay_s: float) -> AuditEvent:
+    return _record(
+        "provider.retry",
+        employee=attempt.employee,
+        attempt_id=attempt.pk,
+        step=step,
+        reason=reason,
+        delay_s=round(delay_s, 1),
+    )
+
+
+def attempt_requeued(attempt: VerificationAttempt) -> AuditEvent:
+    return _record("verification.requeued", employee=attempt.employee, attempt_id=attempt.pk, state=attempt.state)
+
+
+# --- the employee, through their link -------------------------------------------------------
+
+
+def invitation_opened(invitation: Invitation, *, ip: str | None) -> AuditEvent:
+    return _record(
+        "invitation.opened", employee=invitation.employee, employee_acting=True, ip=ip, invitation_id=invitation.pk
+    )
+
+
+def consent_given(consent: Any, *, ip: str | None) -> AuditEvent:
+    return _record(
+        "consent.given",
+        employee=consent.employee,
+        employee_acting=True,
+        ip=ip,
+        consent_id=consent.pk,
+        notice_version=consent.notice_version,
+        language=consent.language,
+    )
+
+
+def consent_declined(consent: Any, *, ip: str | None) -> AuditEvent:
+    return _record(
+        "consent.declined",
+        employee=consent.employee,
+        employee_acting=True,
+        ip=ip,
+        consent_id=consent.pk,
+        notice_version=consent.notice_version,
+        language=consent.language,
+    )
+
+
+def consent_withdrawn(consent: Any, *, ip: str | None, records_erased: int) -> AuditEvent:
+    return _record(
+        "consent.withdrawn",
+        employee=consent.employee,
+        employee_acting=True,
+        ip=ip,
+        consent_id=consent.pk,
+        status_records_erased=records_erased,
+    )
+
+
+def details_confirmed(attempt: VerificationAttempt, *, ip: str | None, changed: list[str]) -> AuditEvent:
+    return _record(
+        "employee.details_confirmed",
+        employee=attempt.employee,
+        employee_acting=True,
+        ip=ip,
+        attempt_id=attempt.pk,
+        changed=sorted(changed),
+    )
+
+
+def otp_requested(attempt: VerificationAttempt, *, ip: str | None) -> AuditEvent:
+    return _record("otp.requested", employee=attempt.employee, employee_acting=True, ip=ip, attempt_id=attempt.pk)
+
+
+def otp_submitted(attempt: VerificationAttempt, *, ip: str | None) -> AuditEvent:
+    return _record("otp.submitted", employee=attempt.employee, employee_acting=True, ip=ip, attempt_id=attempt.pk)

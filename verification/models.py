@@ -1,0 +1,252 @@
+"""Records inside one organization's schema: employees, invitations, consents, verification
+attempts, status records and the audit trail.
+
+The database is the truth for where every verification stands; Celery messages only say
+"look at attempt N" (see verification/tasks.py and the sweep).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from verification.crypto import EncryptedTextField
+
+
+class Progress(models.TextChoices):
+    """Where an employee stands, kept on the employee row so dashboards are one GROUP BY."""
+
+    NOT_INVITED = "not_invited", _("Not invited")
+    INVITED = "invited", _("Invited")
+    CONSENTED = "consented", _("Consented, verifying")
+    VERIFIED = "verified", _("Verified")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    FAILED = "failed", _("Verification failed")
+
+
+class VaccinationStatus(models.IntegerChoices):
+    NOT_VACCINATED = 0, _("Not vaccinated")
+    PARTIALLY_VACCINATED = 1, _("Partially vaccinated")
+    FULLY_VACCINATED = 2, _("Fully vaccinated")
+
+
+class Employee(models.Model):
+    code = models.CharField(_("employee code"), max_length=40, unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    email = models.EmailField(_("email"), db_index=True)
+    # E.164 (+91XXXXXXXXXX), encrypted; mobile_last4 is what people are shown.
+    mobile = EncryptedTextField(_("mobile"), null=True, blank=True)
+    mobile_last4 = models.CharField(max_length=4, blank=True)
+    mobile_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    department = models.CharField(_("department"), max_length=100, blank=True)
+    location = models.CharField(_("location"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    progress = models.CharField(max_length=16, choices=Progress.choices, default=Progress.NOT_INVITED)
+    # The current verified status (None: none on record). Erased on withdrawal.
+    vaccination_status = models.PositiveSmallIntegerField(
+        choices=VaccinationStatus.choices, null=True, blank=True
+    )
+    status_verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["full_name", "code"]
+        indexes = [
+            models.Index(fields=["is_active", "progress"]),
+            models.Index(fields=["department"]),
+            models.Index(fields=["location"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.code})"
+
+    @property
+    def mobile_masked(self) -> str:
+        return f"••••••{self.mobile_last4}" if self.mobile_last4 else ""
+
+
+class Invitation(models.Model):
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The token itself, encrypted, so workers can put the link in e-mails and reminders
+    # (Celery messages carry only the invitation's id).
+    token = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    reminder_count = models.PositiveSmallIntegerField(default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    # Set when the employee finished or declined: the link then only allows withdrawal.
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Set when a newer invitation replaced this one.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk} for employee {self.employee_id}"
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+
+class Consent(models.Model):
+    class Decision(models.TextChoices):
+        GIVEN = "given", _("Given")
+        DECLINED = "declined", _("Declined")
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="consents")
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="consents")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    notice_version = models.CharField(max_length=20)
+    language = models.CharField(max_length=8)
+    decided_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_ip_address = models.GenericIPAddressField(null=True, blank=True)
+    withdrawn_user_agent = models.CharField(max_length=400, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+
+    def __str__(self) -> str:
+        return f"Consent {self.pk} ({self.state})"
+
+    @property
+    def state(self) -> str:
+        return "withdrawn" if self.withdrawn_at else self.decision
+
+    @property
+    def is_active(self) -> bool:
+        return self.decision == self.Decision.GIVEN and self.withdrawn_at is None
+
+
+class VerificationAttempt(models.Model):
+    """One try at verifying an employee, as an explicit state machine.
+
+    created -> otp_sent -> otp_submitted -> verified | failed | expired | cancelled
+    (a wrong OTP goes back to otp_sent; a resend goes from otp_sent/expired to created).
+    """
+
+    class State(models.TextChoices):
+        CREATED = "created", _("Sending OTP")
+        OTP_SENT = "otp_sent", _("OTP sent")
+        OTP_SUBMITTED = "otp_submitted", _("Checking OTP")
+        VERIFIED = "verified", _("Verified")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("OTP expired")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    TERMINAL = (State.VERIFIED, State.FAILED, State.CANCELLED)
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="attempts")
+    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="attempts")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.CREATED)
+    # What the employee confirmed for this attempt (the mobile encrypted).
+    mobile = EncryptedTextField(null=True, blank=True)
+    full_name = models.CharField(max_length=150)
+    # Provider transaction of the current OTP.
+    txn_id = models.CharField(max_length=100, blank=True)
+    otp_sent_at = models.DateTimeField(null=True, blank=True)
+    otp_expires_at = models.DateTimeField(null=True, blank=True)
+    # The OTP the employee typed, encrypted, kept only until it has been confirmed.
+    otp = EncryptedTextField(null=True, blank=True)
+    otp_submitted_at = models.DateTimeField(null=True, blank=True)
+    # Set (atomically) just before the one provider confirm call for the current OTP.
+    confirm_started_at = models.DateTimeField(null=True, blank=True)
+    # Access token from confirm, encrypted, kept until the status is stored.
+    token = EncryptedTextField(null=True, blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    # When a worker should look at this attempt next; the sweep re-enqueues overdue ones.
+    next_action_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    otp_sends = models.PositiveSmallIntegerField(default=0)
+    wrong_otps = models.PositiveSmallIntegerField(default=0)
+    tries_left = models.PositiveSmallIntegerField(null=True, blank=True)
+    retries = models.PositiveSmallIntegerField(default=0)
+    # The last thing the employee should be told (verification.errors.ErrorCode), and when
+    # they may send a new OTP.
+    error_code = models.CharField(max_length=32, blank=True)
+    retry_after = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "next_action_at"])]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.pk} ({self.state})"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in self.TERMINAL
+
+
+class StatusRecord(models.Model):
+    """A verified vaccination status with the provider's signed evidence. Erased on withdrawal."""
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="status_records")
+    # One record per attempt: a task delivered twice cannot write a second one.
+    attempt = models.OneToOneField(
+        VerificationAttempt, on_delete=models.CASCADE, related_name="status_record"
+    )
+    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="status_records")
+    status = models.PositiveSmallIntegerField(choices=VaccinationStatus.choices)
+    verified_at = models.DateTimeField()
+    evidence = models.TextField()
+    key_id = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["-verified_at"]
+
+    def __str__(self) -> str:
+        return f"Status {self.status} for employee {self.employee_id}"
+
+
+class AuditEvent(models.Model):
+    """Append-only: one row per sensitive step. Never holds a mobile number, OTP, token or a
+    vaccination status (those are erased on withdrawal; the trail is not).
+
+    Rows cannot be changed or removed: the model refuses, and a database trigger refuses too.
+    """
+
+    class ActorKind(models.TextChoices):
+        STAFF = "staff", _("Staff")
+        EMPLOYEE = "employee", _("Employee")
+        SYSTEM = "system", _("System")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=50, db_index=True)
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    # Plain ids, not foreign keys: the trail outlives what it mentions.
+    actor_user_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=200, blank=True)
+    employee_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise RuntimeError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("Audit events are append-only.")

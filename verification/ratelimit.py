@@ -1,0 +1,58 @@
+"""Rate limits shared by every process, in Redis (the `limits` library, moving windows).
+
+* The provider's quota is one budget for the whole fleet of workers: calls beyond it wait for
+  the window to free a slot instead of failing (``provider_slot``).
+* Abuse limits on the employee side: OTP sends per employee per hour, requests per IP.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import connection
+from limits import RateLimitItem, parse, storage, strategies
+
+
+@lru_cache(maxsize=4)
+def _limiter(url: str) -> strategies.MovingWindowRateLimiter:
+    return strategies.MovingWindowRateLimiter(storage.storage_from_string(url))
+
+
+@lru_cache(maxsize=32)
+def _item(rate: str) -> RateLimitItem:
+    return parse(rate)
+
+
+def _hit(rate: str, *keys: str) -> bool:
+    return _limiter(settings.RATE_LIMIT_REDIS_URL).hit(_item(rate), settings.RATE_LIMIT_PREFIX, *keys)
+
+
+def provider_slot(max_wait_s: float) -> bool:
+    """Take one call of the provider's quota, waiting up to ``max_wait_s`` for one to free up.
+
+    The quota belongs to Tika's API key, so it is shared by all organizations. Returns False
+    if no slot freed up in time (the caller reschedules instead of calling).
+    """
+    rate = settings.KYCVS_RATE_LIMIT
+    deadline = time.monotonic() + max_wait_s
+    limiter = _limiter(settings.RATE_LIMIT_REDIS_URL)
+    while True:
+        if limiter.hit(_item(rate), settings.RATE_LIMIT_PREFIX, "provider"):
+            return True
+        stats = limiter.get_window_stats(_item(rate), settings.RATE_LIMIT_PREFIX, "provider")
+        wait = max(0.05, min(stats.reset_time - time.time(), 1.0))
+        if time.monotonic() + wait > deadline:
+            return False
+        time.sleep(wait)
+
+
+def otp_send_allowed(employee_id: int) -> bool:
+    """At most a few OTP sends per employee per hour (counts this one if allowed)."""
+    return _hit(settings.EMPLOYEE_OTP_SENDS_RATE, "otp-send", connection.schema_name, str(employee_id))  # type: ignore[attr-defined]
+
+
+def employee_request_allowed(ip: str) -> bool:
+    """Requests to the employee pages per client address (counts this one if allowed)."""
+    return _hit(settings.EMPLOYEE_PAGES_RATE, "employee-pages", ip or "unknown")

@@ -1,0 +1,110 @@
+"""Consent: given, declined, withdrawn. Withdrawal erases the status and its evidence."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from verification import events
+from verification.models import Consent, Employee, Invitation, Progress, VerificationAttempt
+
+
+class ConsentNotAllowed(Exception):
+    """The invitation can no longer be used to give or decline consent."""
+
+
+def _check_usable(invitation: Invitation) -> None:
+    if invitation.used_at or invitation.revoked_at or invitation.is_expired:
+        raise ConsentNotAllowed
+    if invitation.consents.filter(withdrawn_at__isnull=True).exists():
+        raise ConsentNotAllowed
+
+
+def consent_active(invitation: Invitation) -> Consent | None:
+    """The consent given through this invitation and not withdrawn, if any."""
+    return invitation.consents.filter(decision=Consent.Decision.GIVEN, withdrawn_at__isnull=True).first()
+
+
+def consent_latest(invitation: Invitation) -> Consent | None:
+    return invitation.consents.order_by("-decided_at", "-pk").first()
+
+
+def consent_give(
+    *, invitation: Invitation, language: str, ip: str | None, user_agent: str
+) -> Consent:
+    """Record the employee's consent to the current notice, through their invitation."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().select_related("employee").get(pk=invitation.pk)
+        _check_usable(invitation)
+        consent = Consent.objects.create(
+            employee=invitation.employee,
+            invitation=invitation,
+            decision=Consent.Decision.GIVEN,
+            notice_version=settings.CONSENT_NOTICE_VERSION,
+            language=language,
+            ip_address=ip,
+            user_agent=user_agent[:400],
+        )
+        Employee.objects.filter(pk=invitation.employee_id).update(progress=Progress.CONSENTED)
+        events.consent_given(consent, ip=ip)
+    return consent
+
+
+def consent_decline(
+    *, invitation: Invitation, language: str, ip: str | None, user_agent: str
+) -> Consent:
+    """Record the employee's refusal; the link then stops working for consent."""
+    from verification.tasks import receipt_send_task
+
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().select_related("employee").get(pk=invitation.pk)
+        _check_usable(invitation)
+        consent = Consent.objects.create(
+            employee=invitation.employee,
+            invitation=invitation,
+            decision=Consent.Decision.DECLINED,
+            notice_version=settings.CONSENT_NOTICE_VERSION,
+            language=language,
+            ip_address=ip,
+            user_agent=user_agent[:400],
+        )
+        invitation.used_at = timezone.now()
+        invitation.save(update_fields=["used_at"])
+        Employee.objects.filter(pk=invitation.employee_id).update(progress=Progress.DECLINED)
+        events.consent_declined(consent, ip=ip)
+        transaction.on_commit(lambda: receipt_send_task.delay(invitation.pk, "declined"))
+    return consent
+
+
+def consent_withdraw(*, consent: Consent, ip: str | None, user_agent: str) -> int:
+    """Withdraw consent: erase every status record and its evidence, stop any verification
+    in flight, clear the employee's status. Returns how many status records were erased."""
+    from verification.tasks import receipt_send_task
+
+    with transaction.atomic():
+        consent = Consent.objects.select_for_update().get(pk=consent.pk)
+        if not consent.is_active:
+            return 0
+        now = timezone.now()
+        consent.withdrawn_at = now
+        consent.withdrawn_ip_address = ip
+        consent.withdrawn_user_agent = user_agent[:400]
+        consent.save(update_fields=["withdrawn_at", "withdrawn_ip_address", "withdrawn_user_agent"])
+        employee = consent.employee
+        erased, _ = employee.status_records.all().delete()
+        VerificationAttempt.objects.filter(employee=employee).exclude(
+            state__in=VerificationAttempt.TERMINAL
+        ).update(state=VerificationAttempt.State.CANCELLED, finished_at=now, next_action_at=None)
+        # Whatever the attempts still hold of the person goes too.
+        VerificationAttempt.objects.filter(employee=employee).update(mobile=None, otp=None, token=None)
+        Employee.objects.filter(pk=employee.pk).update(
+            progress=Progress.WITHDRAWN, vaccination_status=None, status_verified_at=None
+        )
+        invitation = consent.invitation
+        if invitation.used_at is None:
+            invitation.used_at = now
+            invitation.save(update_fields=["used_at"])
+        events.consent_withdrawn(consent, ip=ip, records_erased=erased)
+        transaction.on_commit(lambda: receipt_send_task.delay(invitation.pk, "withdrawn"))
+    return erased

@@ -1,0 +1,74 @@
+"""Employee records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from verification import events
+from verification.crypto import lookup_digest
+from verification.events import Actor
+from verification.models import Employee
+from verification.phones import normalize_indian_mobile
+
+
+def _set_mobile(employee: Employee, mobile: str | None) -> None:
+    if mobile:
+        e164 = normalize_indian_mobile(mobile)
+        employee.mobile = e164
+        employee.mobile_last4 = e164[-4:]
+        employee.mobile_digest = lookup_digest(e164)
+    else:
+        employee.mobile = None
+        employee.mobile_last4 = ""
+        employee.mobile_digest = ""
+
+
+def employee_create(
+    *,
+    code: str,
+    full_name: str,
+    email: str,
+    mobile: str | None = None,
+    department: str = "",
+    location: str = "",
+    actor: Actor = None,
+) -> Employee:
+    """Create an employee; the mobile number is validated, stored encrypted and masked."""
+    employee = Employee(
+        code=code.strip(),
+        full_name=" ".join(full_name.split()),
+        email=email.strip().lower(),
+        department=department.strip(),
+        location=location.strip(),
+    )
+    _set_mobile(employee, mobile)
+    with transaction.atomic():
+        employee.save()
+        events.employee_created(employee, actor=actor)
+    return employee
+
+
+def employee_update(*, employee: Employee, actor: Actor = None, **changes: Any) -> Employee:
+    """Change the given fields (code, full_name, email, mobile, department, location, is_active)."""
+    changed = []
+    for field, value in changes.items():
+        if field == "mobile":
+            before = employee.mobile_digest
+            _set_mobile(employee, value)
+            if employee.mobile_digest != before:
+                changed.append("mobile")
+            continue
+        if field not in {"code", "full_name", "email", "department", "location", "is_active"}:
+            raise TypeError(f"employee_update() cannot change {field!r}")
+        if field == "email":
+            value = value.strip().lower()
+        if getattr(employee, field) != value:
+            setattr(employee, field, value)
+            changed.append(field)
+    if changed:
+        with transaction.atomic():
+            employee.save()
+            events.employee_updated(employee, actor=actor, fields=changed)
+    return employee

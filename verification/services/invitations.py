@@ -1,0 +1,124 @@
+"""Invitations: the link an employee opens to give or decline consent."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from tenants.selectors import organization_current, organization_site_url
+from verification import events
+from verification.events import Actor
+from verification.models import Employee, Invitation, Progress
+
+TOKEN_BYTES = 32  # 256 bits
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def access_invitation(token: str) -> Invitation:
+    """The invitation behind a link token, in the current organization; 404 otherwise.
+
+    Any token (another organization's, a tampered one) gives the same "not found".
+    """
+    if not token or len(token) > 100:
+        raise Http404
+    invitation = (
+        Invitation.objects.select_related("employee").filter(token_hash=token_digest(token)).first()
+    )
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def invitation_link(invitation: Invitation) -> str:
+    organization = organization_current()
+    if organization is None:
+        raise RuntimeError("invitation_link() needs an organization's schema")
+    return organization_site_url(organization, f"/c/{invitation.token}/")
+
+
+def invitation_create(*, employee: Employee, actor: Actor = None) -> Invitation:
+    """A new invitation for ``employee`` (replacing any earlier one), e-mailed after commit."""
+    from verification.tasks import invitation_send_task
+
+    organization = organization_current()
+    days = organization.invitation_expiry_days if organization else 14
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = timezone.now()
+    with transaction.atomic():
+        Invitation.objects.filter(employee=employee, revoked_at__isnull=True, used_at__isnull=True).update(
+            revoked_at=now
+        )
+        invitation = Invitation.objects.create(
+            employee=employee,
+            token_hash=token_digest(token),
+            token=token,
+            expires_at=now + timedelta(days=days),
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        if employee.progress in (Progress.NOT_INVITED, Progress.DECLINED, Progress.WITHDRAWN, Progress.FAILED):
+            Employee.objects.filter(pk=employee.pk).update(progress=Progress.INVITED)
+            employee.progress = Progress.INVITED
+        events.invitation_created(invitation, actor=actor)
+        transaction.on_commit(lambda: invitation_send_task.delay(invitation.pk))
+    return invitation
+
+
+def invitations_create(*, employees: Iterable[Employee], actor: Actor = None) -> list[Invitation]:
+    """Invite several employees (active ones only); each gets its own link and e-mail."""
+    return [invitation_create(employee=e, actor=actor) for e in employees if e.is_active]
+
+
+def _send(*, to: str, template: str, context: dict[str, object]) -> None:
+    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    text = render_to_string(f"emails/{template}.txt", context)
+    html = render_to_string(f"emails/{template}.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def invitation_send(*, invitation: Invitation) -> bool:
+    """E-mail the invitation link, once. Returns False if there was nothing to send."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().select_related("employee").get(pk=invitation.pk)
+        if invitation.sent_at or invitation.revoked_at or invitation.used_at:
+            return False
+        _send(
+            to=invitation.employee.email,
+            template="invitation",
+            context={
+                "organization": organization_current(),
+                "employee": invitation.employee,
+                "link": invitation_link(invitation),
+                "expires_at": invitation.expires_at,
+            },
+        )
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["sent_at"])
+        events.invitation_sent(invitation)
+    return True
+
+
+def receipt_send(*, invitation: Invitation, kind: str) -> None:
+    """E-mail the employee a receipt of what they did: verified, declined or withdrawn."""
+    _send(
+        to=invitation.employee.email,
+        template=f"receipt_{kind}",
+        context={
+            "organization": organization_current(),
+            "employee": invitation.employee,
+            "link": invitation_link(invitation),
+        },
+    )

@@ -1,0 +1,1 @@
+"""Views of an organization's site: dashboard (staff), employees (staff), consent (employees)."""
