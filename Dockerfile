@@ -11,6 +11,7 @@ COPY . .
 RUN DJANGO_SETTINGS_MODULE=portal.settings.production SECRET_KEY=build-only ALLOWED_HOSTS=build \
     DATABASE_URL=postgres://build@build/build REDIS_URL=redis://build:6379/0 EMAIL_URL=consolemail:// \
     KYCVS_BASE_URL=https://build KYCVS_API_KEY=build KYCVS_VERIFY_KEY=https://build/jwks \
+    FIELD_ENCRYPTION_KEYS=x8HEd1iY_MjrmKIvMvBYIrOUl2rdzcTGpUdiD5u0cQo= \
     python manage.py collectstatic --noinput --verbosity 0
 
 USER tika

@@ -67,6 +67,7 @@ check-deploy: venv
 	EMAIL_URL="smtp+tls://mailer@smtp.invalid:587" \
 	KYCVS_BASE_URL="https://cowin.invalid" KYCVS_API_KEY="partner-key" \
 	KYCVS_VERIFY_KEY="https://cowin.invalid/.well-known/jwks.json" \
+	FIELD_ENCRYPTION_KEYS="$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 bench: migrate

@@ -123,23 +123,21 @@ class WorkerProcess:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, tmp_path_factory):  # type: ignore[no-untyped-def]
+def celery_worker_process(django_db_setup, live_server_url, tmp_path_factory):  # type: ignore[no-untyped-def]
     """One real `celery worker` process (prefork, concurrency 1) on the test database.
 
     It consumes a queue of its own, so a dev worker running at the same time never takes the
-    suite's tasks. The test process sends to that queue.
+    suite's tasks. The test process sends to that queue. It calls the sandbox served by
+    `live_server_url` and shares the test process's Redis prefixes (inbox, limits, cache).
     """
     import os
     import subprocess
     import sys
     import time
-    import uuid
 
     from portal.celery import app
 
-    queue = f"tika-test-{uuid.uuid4().hex[:10]}"
-    previous_queue = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE  # unique to this test run
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
     env = {
         **os.environ,
@@ -147,6 +145,13 @@ def celery_worker_process(django_db_setup, tmp_path_factory):  # type: ignore[no
         "DATABASE_NAME": connection.settings_dict["NAME"],
         "CELERY_QUEUE": queue,
         "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
+        "KYCVS_SANDBOX_REDIS_PREFIX": settings.KYCVS_SANDBOX_REDIS_PREFIX,
+        "RATE_LIMIT_PREFIX": settings.RATE_LIMIT_PREFIX,
+        "KYCVS_BASE_URL": f"{live_server_url}/sandbox/cowin",
+        "KYCVS_VERIFY_KEY": f"{live_server_url}/sandbox/cowin/.well-known/jwks.json",
+        "PUBLIC_PORT": live_server_url.rsplit(":", 1)[1],
+        # Short, so that fault tests see real client timeouts quickly.
+        "KYCVS_TIMEOUT_S": "2",
     }
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
@@ -191,7 +196,6 @@ def celery_worker_process(django_db_setup, tmp_path_factory):  # type: ignore[no
         process.kill()
     with app.connection_for_write() as conn:
         conn.default_channel.queue_delete(queue)
-    app.conf.task_default_queue = previous_queue
 
 
 @pytest.fixture

@@ -11,10 +11,16 @@ class ErrorCode(models.TextChoices):
     OTP_EXPIRED = "otp_expired", _("That OTP has expired. Please ask for a new one.")
     RESEND_TOO_SOON = "resend_too_soon", _("An OTP was sent a moment ago. Please wait before asking again.")
     SEND_LIMIT = "send_limit", _("Too many OTPs were sent to you in the last hour. Please try again later.")
-    SERVICE_BUSY = "service_busy", _("CoWIN is busy right now. We will keep trying; you can leave this page open.")
-    NOT_FOUND = "not_found", _(
-        "CoWIN has no vaccination record for this name on this mobile number. Check that the "
-        "name matches your CoWIN registration exactly."
+    SERVICE_BUSY = (
+        "service_busy",
+        _("CoWIN is busy right now. We will keep trying; you can leave this page open."),
+    )
+    NOT_FOUND = (
+        "not_found",
+        _(
+            "CoWIN has no vaccination record for this name on this mobile number. Check that the "
+            "name matches your CoWIN registration exactly."
+        ),
     )
     INVALID_MOBILE = "invalid_mobile", _("CoWIN did not accept this mobile number.")
     FAILED = "failed", _("We could not complete the verification. Please try again later.")

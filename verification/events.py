@@ -101,7 +101,9 @@ def provider_retry(attempt: VerificationAttempt, *, step: str, reason: str, dela
 
 
 def attempt_requeued(attempt: VerificationAttempt) -> AuditEvent:
-    return _record("verification.requeued", employee=attempt.employee, attempt_id=attempt.pk, state=attempt.state)
+    return _record(
+        "verification.requeued", employee=attempt.employee, attempt_id=attempt.pk, state=attempt.state
+    )
 
 
 # --- the employee, through their link -------------------------------------------------------
@@ -109,7 +111,11 @@ def attempt_requeued(attempt: VerificationAttempt) -> AuditEvent:
 
 def invitation_opened(invitation: Invitation, *, ip: str | None) -> AuditEvent:
     return _record(
-        "invitation.opened", employee=invitation.employee, employee_acting=True, ip=ip, invitation_id=invitation.pk
+        "invitation.opened",
+        employee=invitation.employee,
+        employee_acting=True,
+        ip=ip,
+        invitation_id=invitation.pk,
     )
 
 
@@ -160,8 +166,12 @@ def details_confirmed(attempt: VerificationAttempt, *, ip: str | None, changed: 
 
 
 def otp_requested(attempt: VerificationAttempt, *, ip: str | None) -> AuditEvent:
-    return _record("otp.requested", employee=attempt.employee, employee_acting=True, ip=ip, attempt_id=attempt.pk)
+    return _record(
+        "otp.requested", employee=attempt.employee, employee_acting=True, ip=ip, attempt_id=attempt.pk
+    )
 
 
 def otp_submitted(attempt: VerificationAttempt, *, ip: str | None) -> AuditEvent:
-    return _record("otp.submitted", employee=attempt.employee, employee_acting=True, ip=ip, attempt_id=attempt.pk)
+    return _record(
+        "otp.submitted", employee=attempt.employee, employee_acting=True, ip=ip, attempt_id=attempt.pk
+    )

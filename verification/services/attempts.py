@@ -252,7 +252,9 @@ def attempt_send_otp(*, attempt_id: int) -> Retry | None:
             return None
         now = timezone.now()
         try:
-            sent = get_provider().request_otp(mobile=national(attempt.mobile or ""), full_name=attempt.full_name)
+            sent = get_provider().request_otp(
+                mobile=national(attempt.mobile or ""), full_name=attempt.full_name
+            )
         except ResendTooSoon as exc:
             attempt.error_code = ErrorCode.RESEND_TOO_SOON
             attempt.retry_after = now + timedelta(seconds=exc.retry_after_s)
@@ -262,7 +264,9 @@ def attempt_send_otp(*, attempt_id: int) -> Retry | None:
         except (RateLimited, UpstreamUnavailable) as exc:
             minimum = exc.retry_after_s if isinstance(exc, RateLimited) else 0
             deadline = attempt.created_at + timedelta(seconds=settings.VERIFICATION_SEND_DEADLINE_S)
-            retry = _schedule_retry(attempt, step="send_otp", reason=exc.code, deadline=deadline, minimum_s=minimum)
+            retry = _schedule_retry(
+                attempt, step="send_otp", reason=exc.code, deadline=deadline, minimum_s=minimum
+            )
             if retry is None:
                 _fail(attempt, code=ErrorCode.SERVICE_BUSY, reason=f"send_otp:{exc.code}:gave_up")
             return retry
@@ -367,7 +371,11 @@ def attempt_fetch_status(*, attempt_id: int) -> Retry | None:
     except (RateLimited, UpstreamUnavailable) as exc:
         minimum = exc.retry_after_s if isinstance(exc, RateLimited) else 0
         retry = _schedule_retry(
-            attempt, step="fetch_status", reason=exc.code, deadline=attempt.token_expires_at, minimum_s=minimum
+            attempt,
+            step="fetch_status",
+            reason=exc.code,
+            deadline=attempt.token_expires_at,
+            minimum_s=minimum,
         )
         if retry is None:
             _expire(attempt, reason=f"fetch_status:{exc.code}:token_life_over", code=ErrorCode.SERVICE_BUSY)
@@ -445,9 +453,11 @@ def attempts_sweep() -> dict[str, int]:
 
     for attempt in VerificationAttempt.objects.filter(state=State.OTP_SENT, otp_expires_at__lte=now):
         with transaction.atomic():
-            locked = VerificationAttempt.objects.select_for_update(skip_locked=True).filter(
-                pk=attempt.pk, state=State.OTP_SENT
-            ).first()
+            locked = (
+                VerificationAttempt.objects.select_for_update(skip_locked=True)
+                .filter(pk=attempt.pk, state=State.OTP_SENT)
+                .first()
+            )
             if locked:
                 _expire(locked, reason="otp_not_entered")
                 counts["expired"] += 1
@@ -457,9 +467,11 @@ def attempts_sweep() -> dict[str, int]:
         state=State.OTP_SUBMITTED, confirm_started_at__lte=claim_timeout, token__isnull=True
     ):
         with transaction.atomic():
-            locked = VerificationAttempt.objects.select_for_update(skip_locked=True).filter(
-                pk=attempt.pk, state=State.OTP_SUBMITTED, token__isnull=True
-            ).first()
+            locked = (
+                VerificationAttempt.objects.select_for_update(skip_locked=True)
+                .filter(pk=attempt.pk, state=State.OTP_SUBMITTED, token__isnull=True)
+                .first()
+            )
             if locked:
                 _expire(locked, reason="confirm_interrupted")
                 counts["interrupted"] += 1
@@ -470,7 +482,9 @@ def attempts_sweep() -> dict[str, int]:
         counts["send"] += 1
     for attempt in VerificationAttempt.objects.filter(
         state=State.OTP_SUBMITTED, next_action_at__lte=overdue, confirm_started_at__isnull=True
-    ) | VerificationAttempt.objects.filter(state=State.OTP_SUBMITTED, next_action_at__lte=overdue, token__isnull=False):
+    ) | VerificationAttempt.objects.filter(
+        state=State.OTP_SUBMITTED, next_action_at__lte=overdue, token__isnull=False
+    ):
         events.attempt_requeued(attempt)
         tasks.attempt_confirm_otp_task.delay(attempt.pk)
         counts["confirm"] += 1

@@ -30,9 +30,7 @@ def consent_latest(invitation: Invitation) -> Consent | None:
     return invitation.consents.order_by("-decided_at", "-pk").first()
 
 
-def consent_give(
-    *, invitation: Invitation, language: str, ip: str | None, user_agent: str
-) -> Consent:
+def consent_give(*, invitation: Invitation, language: str, ip: str | None, user_agent: str) -> Consent:
     """Record the employee's consent to the current notice, through their invitation."""
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().select_related("employee").get(pk=invitation.pk)
@@ -51,9 +49,7 @@ def consent_give(
     return consent
 
 
-def consent_decline(
-    *, invitation: Invitation, language: str, ip: str | None, user_agent: str
-) -> Consent:
+def consent_decline(*, invitation: Invitation, language: str, ip: str | None, user_agent: str) -> Consent:
     """Record the employee's refusal; the link then stops working for consent."""
     from verification.tasks import receipt_send_task
 

@@ -33,9 +33,7 @@ def access_invitation(token: str) -> Invitation:
     """
     if not token or len(token) > 100:
         raise Http404
-    invitation = (
-        Invitation.objects.select_related("employee").filter(token_hash=token_digest(token)).first()
-    )
+    invitation = Invitation.objects.select_related("employee").filter(token_hash=token_digest(token)).first()
     if invitation is None:
         raise Http404
     return invitation
@@ -65,9 +63,14 @@ def invitation_create(*, employee: Employee, actor: Actor = None) -> Invitation:
             token_hash=token_digest(token),
             token=token,
             expires_at=now + timedelta(days=days),
-            created_by=actor if actor is not None and actor.is_authenticated else None,
+            created_by=actor if actor is not None and actor.is_authenticated else None,  # type: ignore[misc]
         )
-        if employee.progress in (Progress.NOT_INVITED, Progress.DECLINED, Progress.WITHDRAWN, Progress.FAILED):
+        if employee.progress in (
+            Progress.NOT_INVITED,
+            Progress.DECLINED,
+            Progress.WITHDRAWN,
+            Progress.FAILED,
+        ):
             Employee.objects.filter(pk=employee.pk).update(progress=Progress.INVITED)
             employee.progress = Progress.INVITED
         events.invitation_created(invitation, actor=actor)

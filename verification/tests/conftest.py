@@ -54,8 +54,12 @@ class Sandbox:
 
 
 @pytest.fixture
-def sandbox(live_server_url, settings, db) -> Iterator[Sandbox]:  # type: ignore[no-untyped-def]
-    """The sandbox over real HTTP, fresh for each test; the app's settings point at it."""
+def sandbox(live_server_url, settings) -> Iterator[Sandbox]:  # type: ignore[no-untyped-def]
+    """The sandbox over real HTTP, fresh for each test; the app's settings point at it.
+
+    The live server reaches the database only while the test may (mark it django_db, or use
+    committed_db when a worker process must see the data).
+    """
     sandbox = Sandbox(url=live_server_url, api_key=settings.KYCVS_SANDBOX_API_KEY)
     settings.KYCVS_BASE_URL = sandbox.base_url
     settings.KYCVS_VERIFY_KEY = sandbox.jwks_url

@@ -19,7 +19,11 @@ class SandboxInboxBackend(BaseEmailBackend):
                 html = next((str(c) for c, mime in message.alternatives if mime == "text/html"), "")
             for recipient in message.recipients():
                 store.inbox_deliver(
-                    kind="email", to=recipient, subject=str(message.subject), text=str(message.body), html=html
+                    kind="email",
+                    to=recipient,
+                    subject=str(message.subject),
+                    text=str(message.body),
+                    html=html,
                 )
             sent += 1
         return sent

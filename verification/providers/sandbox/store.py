@@ -85,7 +85,28 @@ def transaction_wrong_attempt(txn_id: str, txn: Transaction) -> int:
 
 def transaction_finish(txn_id: str) -> bool:
     """End the transaction (its OTP is single-use); False if someone else already did."""
-    return bool(_r().delete(_key("txn", txn_id)))
+    finished = bool(_r().delete(_key("txn", txn_id)))
+    if finished:
+        _r().set(_key("used", txn_id), "1", ex=3600)
+    return finished
+
+
+def stats_count(txn_id: str) -> None:
+    """Count a confirm call, and whether its OTP had already been used."""
+    pipe = _r().pipeline()
+    pipe.hincrby(_key("stats"), "confirm_calls", 1)
+    pipe.exists(_key("used", txn_id))
+    _, used = pipe.execute()
+    if used:
+        _r().hincrby(_key("stats"), "repeat_confirms", 1)
+
+
+def stats_get() -> dict[str, int]:
+    raw: dict[str, str] = _r().hgetall(_key("stats"))  # type: ignore[assignment]
+    return {
+        "confirm_calls": int(raw.get("confirm_calls", 0)),
+        "repeat_confirms": int(raw.get("repeat_confirms", 0)),
+    }
 
 
 # --- Tokens -------------------------------------------------------------------------------

@@ -12,5 +12,6 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox.json", views.inbox_json, name="inbox_json"),
     path("control/faults", views.control_faults, name="control_faults"),
+    path("control/stats", views.control_stats, name="control_stats"),
     path("control/reset", views.control_reset, name="control_reset"),
 ]

@@ -136,6 +136,7 @@ def confirm_otp(request: HttpRequest) -> HttpResponse:
     if body is None or not isinstance(body.get("otp"), str) or not isinstance(body.get("txnId"), str):
         return _error(400, "INVALID_REQUEST", "otp (SHA-256 hex) and txnId are required.")
     txn_id = body["txnId"]
+    store.stats_count(txn_id)
     txn = store.transaction_get(txn_id)
     if txn is None:
         return _error(400, "OTP_EXPIRED", "The OTP has expired or was already used.")
@@ -217,6 +218,15 @@ def control_faults(request: HttpRequest) -> HttpResponse:
         except (TypeError, ValueError) as exc:
             return _error(400, "INVALID_REQUEST", str(exc))
     return JsonResponse({"faults": store.faults_get()})
+
+
+@sandbox_only
+@require_http_methods(["GET"])
+def control_stats(request: HttpRequest) -> HttpResponse:
+    """Counters for fault tests: confirm calls, and confirms of an OTP already used."""
+    if not _api_key_ok(request):
+        return _error(401, "INVALID_API_KEY", "Missing or invalid x-api-key.")
+    return JsonResponse({"stats": store.stats_get()})
 
 
 @sandbox_only

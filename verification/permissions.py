@@ -1,0 +1,67 @@
+"""Which staff roles may use which pages of an organization's site."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property, wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from verification.roles import Role
+from verification.selectors import staff_user_role
+
+View = Callable[..., HttpResponse]
+
+# Adding employees and inviting them by e-mail.
+EMPLOYEE_MANAGERS: tuple[Role, ...] = (Role.OWNER, Role.HR_ADMIN)
+
+# The role is looked up once per request, however many checks and templates ask for it.
+_ROLE_ATTR = "_tika_staff_role"
+
+
+def request_role(request: HttpRequest) -> Role | None:
+    """The signed-in user's role in this organization (None: anonymous or no role)."""
+    if not request.user.is_authenticated:
+        return None
+    if not hasattr(request, _ROLE_ATTR):
+        setattr(request, _ROLE_ATTR, staff_user_role(request.user))  # type: ignore[arg-type]
+    role: Role | None = getattr(request, _ROLE_ATTR)
+    return role
+
+
+def role_required(*roles: Role) -> Callable[[View], View]:
+    """Only staff with one of ``roles`` may use the view: anonymous users are sent to sign in,
+    other staff get 403."""
+    allowed = frozenset(roles)
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request_role(request) not in allowed:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return login_required(checked)
+
+    return decorator
+
+
+class StaffAccess:
+    """What the signed-in user may do, for templates (``staff_access.can_manage_employees``).
+
+    Nothing is looked up until a template asks.
+    """
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+
+    @cached_property
+    def role(self) -> Role | None:
+        return request_role(self._request)
+
+    @property
+    def can_manage_employees(self) -> bool:
+        return self.role in EMPLOYEE_MANAGERS
