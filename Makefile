@@ -9,6 +9,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 export PORT
+# Links in e-mails and the sandbox's address follow the web port.
+export PUBLIC_PORT ?= $(PORT)
 
 .DEFAULT_GOAL := help
 .PHONY: help venv services services-down migrate run test lint check-deploy bench clean

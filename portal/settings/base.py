@@ -35,7 +35,8 @@ BASE_DOMAIN = env("BASE_DOMAIN", default="localhost").lower()
 SIGNUPS_PER_HOUR_PER_IP = env.int("SIGNUPS_PER_HOUR_PER_IP", default=10)
 # How links in e-mails reach the site (no request to copy them from in a worker).
 PUBLIC_SCHEME = env("PUBLIC_SCHEME", default="https" if _IS_PRODUCTION else "http")
-PUBLIC_PORT = env("PUBLIC_PORT", default="" if _IS_PRODUCTION else env("PORT", default="8000"))
+# (Not PORT: honcho gives every process of the Procfile a PORT of its own.)
+PUBLIC_PORT = env("PUBLIC_PORT", default="" if _IS_PRODUCTION else "8000")
 
 # --- Applications -------------------------------------------------------------------------
 # Apps in SHARED_APPS get tables in the public schema; apps in TENANT_APPS get tables in each
@@ -202,7 +203,7 @@ FIELD_ENCRYPTION_KEYS: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 # Outside production the client talks to the sandbox mounted on this project's public site
 # (verification/providers/sandbox); production settings require all three KYCVS_* values.
 KYCVS_SANDBOX_ENABLED = env.bool("KYCVS_SANDBOX_ENABLED", default=not _IS_PRODUCTION)
-_SANDBOX_URL = f"http://{BASE_DOMAIN}:{env.int('PORT', default=8000)}/sandbox/cowin"
+_SANDBOX_URL = f"http://{BASE_DOMAIN}:{PUBLIC_PORT or 8000}/sandbox/cowin"
 KYCVS_BASE_URL = env("KYCVS_BASE_URL", default=_SANDBOX_URL)
 KYCVS_API_KEY = env("KYCVS_API_KEY", default="sandbox-dev-key")
 # A PEM public key, or the URL of a JWKS, that verifies the signed status answers.

@@ -177,6 +177,15 @@ def test_each_status_end_to_end(journey, mobile, name, status, label):
     assert token in receipt[0]["text"]  # the receipt carries the link, to withdraw later
     assert label not in receipt[0]["text"]  # but not the status itself
 
+    # Nothing personal in Celery messages, worker logs or the audit trail.
+    otps = [m["text"][:6] for m in journey.sandbox.inbox(to=f"+91{mobile}", kind="sms")]
+    worker_log = journey.worker.log()
+    with schema_context(journey.org.schema_name):
+        audit = str(list(AuditEvent.objects.filter(employee_id=employee.pk).values_list("data", flat=True)))
+    for secret in (mobile, name, employee.email, token, *otps):
+        assert secret not in worker_log
+        assert secret not in audit
+
 
 def test_the_hr_record_mobile_is_masked_and_corrected_details_are_kept(journey):
     employee = journey.employee("9000000099", "Ravi  Kumar")

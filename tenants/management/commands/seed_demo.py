@@ -1,9 +1,25 @@
-"""Create the demo organization "Acme" with an owner login, unless it exists. Idempotent."""
+"""Create the demo organization "Acme" with an owner login and a few employees. Idempotent.
+
+The employees' mobile numbers are the sandbox's demo citizens (docs/provider.md), so each
+status can be tried end to end; their e-mails land in the dev inbox (/sandbox/inbox/).
+"""
 
 from django.core.management.base import BaseCommand
+from django_tenants.utils import schema_context
 
 from tenants.models import Organization
 from tenants.services import domain_for, organization_create
+from verification.models import Employee
+from verification.services.employees import employee_create
+
+DEMO_EMPLOYEES = [
+    ("ACME-001", "Ravi Kumar", "ravi.kumar@acme.example", "9000000001", "Engineering", "Bengaluru"),
+    ("ACME-002", "Priya Sharma", "priya.sharma@acme.example", "9000000002", "Engineering", "Pune"),
+    ("ACME-003", "Imran Khan", "imran.khan@acme.example", "9000000011", "Sales", "Mumbai"),
+    ("ACME-004", "Lakshmi Iyer", "lakshmi.iyer@acme.example", "9000000012", "Finance", "Chennai"),
+    ("ACME-005", "Sunil Das", "sunil.das@acme.example", "9000000021", "Operations", "Kolkata"),
+    ("ACME-006", "Meera Nair", "meera.nair@acme.example", "9000000022", "Operations", "Kochi"),
+]
 
 DEMO_SLUG = "acme"
 DEMO_EMAIL = "owner@acme.example"
@@ -23,4 +39,15 @@ class Command(BaseCommand):
                 owner_password=DEMO_PASSWORD,
             )
             self.stdout.write("Created the demo organization Acme.")
+        with schema_context(Organization.objects.get(slug=DEMO_SLUG).schema_name):
+            for code, name, email, mobile, department, location in DEMO_EMPLOYEES:
+                if not Employee.objects.filter(code=code).exists():
+                    employee_create(
+                        code=code,
+                        full_name=name,
+                        email=email,
+                        mobile=mobile,
+                        department=department,
+                        location=location,
+                    )
         self.stdout.write(f"Demo organization: {domain_for(DEMO_SLUG)}  login {DEMO_EMAIL} / {DEMO_PASSWORD}")
