@@ -10,6 +10,10 @@ from django_tenants.utils import schema_exists
 from tenants.schemas import schema_clone_from_template
 
 
+def default_reminder_days() -> list[int]:
+    return [3, 7]
+
+
 class Organization(TenantMixin):
     class Kind(models.TextChoices):
         CUSTOMER = "customer", "Customer"
@@ -32,6 +36,11 @@ class Organization(TenantMixin):
     invitation_expiry_days = models.PositiveSmallIntegerField(default=14)
     grievance_contact_name = models.CharField(max_length=150, blank=True)
     grievance_contact_email = models.EmailField(blank=True)
+    # Reminders go out this many days after the invitation (never more than one a day, never
+    # after the employee answered).
+    reminder_days = models.JSONField(default=default_reminder_days, blank=True)
+    # Dashboard groups (department, location) smaller than this merge into "Other".
+    dashboard_min_group_size = models.PositiveSmallIntegerField(default=5)
 
     auto_create_schema = True
     auto_drop_schema = False

@@ -250,3 +250,57 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("Audit events are append-only.")
+
+
+class ImportJob(models.Model):
+    """A CSV/XLSX upload of employees: validated into a preview, written only when HR confirms.
+
+    The file is kept in the database (bounded by IMPORT_MAX_BYTES) so any worker can read it.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        VALIDATING = "validating", _("Checking")
+        VALIDATED = "validated", _("Ready to import")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    # {"create": n, "update": n, "unchanged": n, "error": n}
+    summary = models.JSONField(default=dict, blank=True)
+    # [{"line": n, "column": "...", "message": "..."}], capped
+    errors = models.JSONField(default=list, blank=True)
+    failure = models.CharField(max_length=300, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.status})"
+
+
+class DailySnapshot(models.Model):
+    """Where the organization's employees stood at the end of a day, for the trend chart."""
+
+    date = models.DateField(unique=True)
+    # {"fully": n, "partially": n, "not_vaccinated": n, "pending": n, "declined": n,
+    #  "withdrawn": n, "failed": n, "not_invited": n, "active": n}
+    counts = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"Snapshot {self.date}"
