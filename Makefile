@@ -13,11 +13,12 @@ export PORT
 export PUBLIC_PORT ?= $(PORT)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv services services-down migrate run test lint check-deploy bench clean
+.PHONY: help venv services services-down migrate run test e2e lint check-deploy bench clean
 
 help:
 	@echo "make run           start the demo (web, worker, beat) on http://localhost:$(PORT)"
-	@echo "make test          run the whole test suite"
+	@echo "make test          run the whole test suite (browser journeys too, where Chromium is)"
+	@echo "make e2e           only the browser journeys (screenshots in e2e-artifacts/)"
 	@echo "make lint          ruff + mypy"
 	@echo "make check-deploy  Django's deploy checks with production settings"
 	@echo "make bench         benchmarks (figures and ratios)"
@@ -55,6 +56,9 @@ run: migrate
 
 test: services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+e2e: services
+	$(BIN)/python -m pytest -m e2e e2e $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

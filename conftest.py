@@ -8,9 +8,11 @@ request used).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -220,9 +222,11 @@ def live_server_url(django_db_setup):  # type: ignore[no-untyped-def]
     the database (every request resolves the organization) must be marked django_db, which
     lets the server thread reach the database while they run.
     """
-    from django.test.testcases import LiveServerThread, _StaticFilesHandler
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
 
-    thread = LiveServerThread(settings.BASE_DOMAIN, _StaticFilesHandler, port=0)
+    # Static files from the finders (static/ and apps), as in development.
+    thread = LiveServerThread(settings.BASE_DOMAIN, StaticFilesHandler, port=0)
     thread.daemon = True
     thread.start()
     thread.is_ready.wait()
@@ -230,3 +234,67 @@ def live_server_url(django_db_setup):  # type: ignore[no-untyped-def]
         raise thread.error
     yield f"http://{settings.BASE_DOMAIN}:{thread.port}"
     thread.terminate()
+
+
+# --- The CoWIN sandbox, served by the live server ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """The sandbox served by the live server, and what a test needs to drive it."""
+
+    url: str  # the public site, e.g. http://localhost:PORT
+    api_key: str
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/sandbox/cowin"
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.base_url}/.well-known/jwks.json"
+
+    def client(self, **overrides):  # type: ignore[no-untyped-def]
+        from verification.providers.cowin import CowinClient
+
+        options = {"base_url": self.base_url, "api_key": self.api_key, "verify_key": self.jwks_url}
+        return CowinClient(**{**options, **overrides})
+
+    def inbox(self, **params: str) -> list[dict]:
+        response = httpx.get(f"{self.url}/sandbox/inbox.json", params=params, timeout=10)
+        response.raise_for_status()
+        return response.json()["messages"]
+
+    def last_otp(self, mobile: str) -> str:
+        """The OTP in the newest SMS to this 10-digit number, as the person would read it."""
+        messages = self.inbox(to=f"+91{mobile}", kind="sms")
+        assert messages, f"no SMS in the dev inbox for the number ending {mobile[-4:]}"
+        match = re.search(r"\b(\d{6})\b", messages[0]["text"])
+        assert match, "the SMS carries no 6-digit OTP"
+        return match.group(1)
+
+    def set_faults(self, **faults: float) -> None:
+        response = httpx.put(
+            f"{self.url}/sandbox/control/faults",
+            json=faults,
+            headers={"x-api-key": self.api_key},
+            timeout=10,
+        )
+        response.raise_for_status()
+
+
+@pytest.fixture
+def sandbox(live_server_url, settings) -> Iterator[Sandbox]:  # type: ignore[no-untyped-def]
+    """The sandbox over real HTTP, fresh for each test; the app's settings point at it.
+
+    The live server reaches the database only while the test may (mark it django_db, or use
+    committed_db when a worker process must see the data).
+    """
+    sandbox = Sandbox(url=live_server_url, api_key=settings.KYCVS_SANDBOX_API_KEY)
+    settings.KYCVS_BASE_URL = sandbox.base_url
+    settings.KYCVS_VERIFY_KEY = sandbox.jwks_url
+    from verification.providers.sandbox import store
+
+    store.reset()
+    yield sandbox
+    store.reset()

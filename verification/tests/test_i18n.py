@@ -266,3 +266,29 @@ def test_mo_holds_exactly_the_po_translations() -> None:
             expected[key] = entry.msgstr
     compiled = {key: text for key, text in catalog.items() if key != ""}
     assert compiled == expected, "recompile with `manage.py compilemessages -l hi`"
+
+
+@pytest.mark.django_db
+def test_employee_who_switches_to_hindi_reads_the_notice_in_hindi(org_a) -> None:  # type: ignore[no-untyped-def]
+    from django_tenants.utils import schema_context
+
+    from conftest import host_client
+    from verification.services.employees import employee_create
+    from verification.services.invitations import invitation_create
+
+    with schema_context(org_a.schema_name):
+        employee = employee_create(code="HI-1", full_name="Asha Rao", email="asha@staff.example")
+        token = invitation_create(employee=employee).token
+    client = host_client(org_a.host)
+    notice = f"/c/{token}/"
+    switched = client.post("/i18n/setlang/", {"language": "hi", "next": notice})
+    assert switched.status_code == 302 and switched["Location"] == notice
+
+    page = client.get(notice).content.decode()
+    footer = "Your data is handled under India's Digital Personal Data Protection Act, 2023."
+    with translation.override("hi"):
+        expected = [translation.gettext(s) for s in ("I agree", "Decline", "What is collected", footer)]
+    assert '<html lang="hi">' in page
+    for text in expected:
+        assert text in page
+    assert "I agree" not in page and "What is collected" not in page

@@ -44,8 +44,9 @@ def _user_agent(request: HttpRequest) -> str:
 
 def _private(response: HttpResponse) -> HttpResponse:
     # The token is in the URL: never cache these pages, never leak the URL to other sites.
+    # (Not "no-referrer": browsers then send "Origin: null" with forms, which CSRF refuses.)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

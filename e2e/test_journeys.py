@@ -1,0 +1,144 @@
+"""Browser journeys through the real pages, worker and sandbox."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from conftest import OWNER_PASSWORD
+from e2e.conftest import wait_for
+from verification.models import Consent, Employee, Invitation, StatusRecord
+from verification.services.employees import employee_create
+from verification.services.invitations import invitation_create
+
+pytestmark = [pytest.mark.e2e, pytest.mark.worker]
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def invited(celery_worker_process, committed_db, sandbox, org_a):  # type: ignore[no-untyped-def]
+    """Invite an employee of org A as HR would; yield (employee, link from the e-mail)."""
+    created: list[int] = []
+
+    def invite(mobile: str, name: str) -> tuple[Employee, str]:
+        email = f"{uuid.uuid4().hex[:10]}@staff.example"
+        with schema_context(org_a.schema_name):
+            employee = employee_create(code=f"W-{uuid.uuid4().hex[:6]}", full_name=name, email=email, mobile=mobile)
+            created.append(employee.pk)
+            invitation_create(employee=employee)
+        message = wait_for(lambda: sandbox.inbox(to=email, kind="email"))[0]
+        link = re.search(r"http://\S+/c/[\w-]+/", message["text"])
+        assert link
+        return employee, link.group(0)
+
+    yield invite
+    with schema_context(org_a.schema_name):
+        Employee.objects.filter(pk__in=created).delete()
+
+
+def test_consent_in_hindi_on_a_phone_then_withdraw(browser, shots, invited, sandbox, org_a):
+    employee, link = invited("9000000001", "Ravi Kumar")
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+
+    page.goto(link)
+    shots(page, "notice-english")
+    page.click("button[name=language][value=hi]")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "hi"
+    shots(page, "notice-hindi")
+
+    page.click("form.consent-form button[type=submit]")  # unticked box: refused
+    assert page.locator(".check.field-error").count() == 1
+    page.check("#id_agree")
+    page.click("form.consent-form button[type=submit]")
+    page.wait_for_url("**/details/")
+    shots(page, "details")
+    page.fill("#id_mobile", "90000 00001")
+    page.fill("#id_full_name", "Ravi Kumar")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/otp/")
+    page.wait_for_selector("#id_otp", timeout=30_000)  # the panel swaps itself in when the SMS went
+    shots(page, "otp")
+    page.fill("#id_otp", sandbox.last_otp("9000000001"))
+    page.click("#otp-panel form.form button[type=submit]")
+    page.wait_for_url("**/done/", timeout=30_000)
+    assert page.locator(".result-status").get_attribute("data-status") == "2"
+    shots(page, "result")
+
+    with schema_context(org_a.schema_name):
+        consent = Consent.objects.get(employee=employee)
+        assert (consent.language, consent.decision) == ("hi", "given")
+        assert StatusRecord.objects.filter(employee=employee).count() == 1
+
+    page.click("a[href$='/withdraw/']")
+    shots(page, "withdraw-confirm")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(link)
+    shots(page, "withdrawn")
+    with schema_context(org_a.schema_name):
+        assert not StatusRecord.objects.filter(employee=employee).exists()
+        assert Employee.objects.get(pk=employee.pk).progress == "withdrawn"
+    context.close()
+
+
+def test_wrong_otp_then_right(browser, shots, invited, sandbox):
+    _, link = invited("9000000011", "Imran Khan")
+    page = browser.new_context(**PHONE).new_page()
+    page.goto(link)
+    page.check("#id_agree")
+    page.click("form.consent-form button[type=submit]")
+    page.fill("#id_mobile", "9000000011")
+    page.fill("#id_full_name", "Imran Khan")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("#id_otp", timeout=30_000)
+    real = sandbox.last_otp("9000000011")
+    page.fill("#id_otp", f"{(int(real) + 1) % 10**6:06d}")
+    page.click("#otp-panel form.form button[type=submit]")
+    page.wait_for_selector("#otp-panel .alert-error", timeout=30_000)
+    assert "2 more tries" in page.inner_text("#otp-panel .alert-error")
+    shots(page, "wrong-otp")
+    page.fill("#id_otp", real)
+    page.click("#otp-panel form.form button[type=submit]")
+    page.wait_for_url("**/done/", timeout=30_000)
+    assert page.locator(".result-status").get_attribute("data-status") == "1"
+    shots(page, "result")
+
+
+def test_expired_link_and_another_organizations_urls(browser, shots, invited, org_a, org_b, live_server_url):
+    employee, link = invited("9000000021", "Sunil Das")
+    with schema_context(org_a.schema_name):
+        Invitation.objects.filter(employee=employee).update(expires_at=timezone.now() - timedelta(minutes=1))
+    page = browser.new_context().new_page()
+    page.goto(link)
+    assert "This link has expired" in page.inner_text("main")
+    shots(page, "expired-link")
+
+    port = live_server_url.rsplit(":", 1)[1]
+    site_a, site_b = f"http://{org_a.host}:{port}", f"http://{org_b.host}:{port}"
+    page.goto(f"{site_a}/accounts/login/")
+    page.fill("#id_username", org_a.owner_email)
+    page.fill("#id_password", OWNER_PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{site_a}/")
+    shots(page, "signed-in-a")
+
+    # Organization A's session means nothing on B's site, and A's link is unknown there.
+    page.goto(f"{site_b}/employees/")
+    assert page.url.startswith(f"{site_b}/accounts/login/")
+    shots(page, "b-asks-to-sign-in")
+    page.goto(f"{site_b}{link.split(str(port), 1)[1]}")
+    assert "This link is not valid" in page.inner_text("main")
+    shots(page, "a-link-on-b")
+    page.goto(f"{site_b}/accounts/login/")
+    page.fill("#id_username", org_a.owner_email)
+    page.fill("#id_password", OWNER_PASSWORD)
+    page.click("main form button[type=submit]")
+    assert "correct email and password" in page.inner_text("main")
+    shots(page, "a-owner-refused-on-b")
