@@ -18,7 +18,12 @@ from verification.services.invitations import invitation_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 
 @pytest.fixture
@@ -29,7 +34,9 @@ def invited(celery_worker_process, committed_db, sandbox, org_a):  # type: ignor
     def invite(mobile: str, name: str) -> tuple[Employee, str]:
         email = f"{uuid.uuid4().hex[:10]}@staff.example"
         with schema_context(org_a.schema_name):
-            employee = employee_create(code=f"W-{uuid.uuid4().hex[:6]}", full_name=name, email=email, mobile=mobile)
+            employee = employee_create(
+                code=f"W-{uuid.uuid4().hex[:6]}", full_name=name, email=email, mobile=mobile
+            )
             created.append(employee.pk)
             invitation_create(employee=employee)
         message = wait_for(lambda: sandbox.inbox(to=email, kind="email"))[0]

@@ -14,6 +14,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("verification.urls_account")),
     path("c/", include("verification.urls_consent")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("verification.urls")),

@@ -28,7 +28,11 @@ def organization_current():  # type: ignore[no-untyped-def]
     from django.db import connection
 
     tenant = getattr(connection, "tenant", None)
-    return tenant if isinstance(tenant, Organization) and tenant.is_customer else None
+    if not isinstance(tenant, Organization):
+        # schema_context() (scripts, tests) sets only the schema; find its organization.
+        schema = getattr(connection, "schema_name", None)
+        tenant = Organization.objects.filter(schema_name=schema).first() if schema else None
+    return tenant if tenant is not None and tenant.is_customer else None
 
 
 def organization_site_url(organization: Organization, path: str = "/") -> str:

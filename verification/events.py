@@ -175,3 +175,26 @@ def otp_submitted(attempt: VerificationAttempt, *, ip: str | None) -> AuditEvent
     return _record(
         "otp.submitted", employee=attempt.employee, employee_acting=True, ip=ip, attempt_id=attempt.pk
     )
+
+
+# --- staff sign-in (two-factor) --------------------------------------------------------------
+
+
+def two_factor_enrolled(user: Any) -> AuditEvent:
+    return _record("2fa.enrolled", actor=user)
+
+
+def two_factor_verified(user: Any, *, device_kind: str) -> AuditEvent:
+    return _record("2fa.verified", actor=user, device=device_kind)
+
+
+def two_factor_failed(user: Any, *, step: str) -> AuditEvent:
+    return _record("2fa.failed", actor=user, step=step)
+
+
+def backup_codes_generated(user: Any) -> AuditEvent:
+    return _record("2fa.backup_codes_generated", actor=user)
+
+
+def two_factor_reset(user: Any, *, actor: Actor) -> AuditEvent:
+    return _record("2fa.reset", actor=actor, user_id=user.pk, username=user.get_username())

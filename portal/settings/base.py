@@ -271,6 +271,17 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
+
+def _totp_issuer(device: object) -> str:
+    # Authenticator apps list the account under the organization's name.
+    from tenants.selectors import organization_current
+
+    organization = organization_current()
+    return f"{organization.name} (Tika)" if organization else "Tika"
+
+
+OTP_TOTP_ISSUER = _totp_issuer
+
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("hi", "हिन्दी")]
