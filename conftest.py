@@ -298,3 +298,32 @@ def sandbox(live_server_url, settings) -> Iterator[Sandbox]:  # type: ignore[no-
     store.reset()
     yield sandbox
     store.reset()
+
+
+# --- Signed-in staff ------------------------------------------------------------------------
+
+
+def signed_in(org: OrgFixture, email: str | None = None, *, second_factor: bool = True) -> Client:
+    """A client of ``org``'s site signed in as ``email`` (default: the owner).
+
+    With ``second_factor`` the session has also passed two-factor sign-in (through a backup-code
+    device made for the test), as every Owner and HR Admin must before any staff page.
+    """
+    from django.contrib.auth.models import User
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_tenants.utils import schema_context
+
+    client = host_client(org.host)
+    with schema_context(org.schema_name):
+        # Sessions live in the organization's schema, so sign in from inside it.
+        user = User.objects.get(username=email or org.owner_email)
+        client.force_login(user)
+        if second_factor:
+            device, _ = StaticDevice.objects.get_or_create(
+                user=user, name="test device", defaults={"confirmed": True}
+            )
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+    return client

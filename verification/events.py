@@ -198,3 +198,28 @@ def backup_codes_generated(user: Any) -> AuditEvent:
 
 def two_factor_reset(user: Any, *, actor: Actor) -> AuditEvent:
     return _record("2fa.reset", actor=actor, user_id=user.pk, username=user.get_username())
+
+
+# --- the staff team -----------------------------------------------------------------------------
+
+
+def staff_invited(*, actor: Actor, email: str, role: str) -> AuditEvent:
+    return _record("staff.invited", actor=actor, email=email, role=role)
+
+
+def staff_joined(user: Any, *, role: str) -> AuditEvent:
+    return _record("staff.joined", actor=user, role=role)
+
+
+def staff_role_changed(user: Any, *, actor: Actor, role: str) -> AuditEvent:
+    return _record("staff.role_changed", actor=actor, user_id=user.pk, username=user.get_username(), role=role)
+
+
+def staff_deactivated(user: Any, *, actor: Actor, sessions_ended: int) -> AuditEvent:
+    return _record(
+        "staff.deactivated", actor=actor, user_id=user.pk, username=user.get_username(), sessions_ended=sessions_ended
+    )
+
+
+def staff_reactivated(user: Any, *, actor: Actor) -> AuditEvent:
+    return _record("staff.reactivated", actor=actor, user_id=user.pk, username=user.get_username())

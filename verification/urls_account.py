@@ -1,8 +1,8 @@
-"""Staff account pages: two-factor sign-in."""
+"""Staff account pages: two-factor sign-in, the team, joining by invitation."""
 
 from django.urls import path
 
-from verification.views import twofactor
+from verification.views import team, twofactor
 
 app_name = "account"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("2fa/setup/", twofactor.setup, name="2fa_setup"),
     path("2fa/verify/", twofactor.verify, name="2fa_verify"),
     path("2fa/backup-codes/", twofactor.backup_codes, name="2fa_backup_codes"),
+    path("team/", team.team, name="team"),
+    path("team/<int:user_id>/role/", team.role_change, name="team_role"),
+    path("team/<int:user_id>/deactivate/", team.deactivate, name="team_deactivate"),
+    path("team/<int:user_id>/reactivate/", team.reactivate, name="team_reactivate"),
+    path("team/<int:user_id>/reset-2fa/", team.reset_two_factor, name="team_reset_2fa"),
+    path("join/<str:token>/", team.join, name="join"),
 ]
