@@ -118,7 +118,9 @@ def test_wrong_otp_then_right(browser, shots, invited, sandbox):
     shots(page, "result")
 
 
-def test_expired_link_and_another_organizations_urls(browser, shots, invited, org_a, org_b, live_server_url):
+def test_expired_link_and_another_organizations_urls(
+    browser, shots, invited, org_a, org_b, live_server_url, staff_sign_in
+):
     employee, link = invited("9000000021", "Sunil Das")
     with schema_context(org_a.schema_name):
         Invitation.objects.filter(employee=employee).update(expires_at=timezone.now() - timedelta(minutes=1))
@@ -129,11 +131,8 @@ def test_expired_link_and_another_organizations_urls(browser, shots, invited, or
 
     port = live_server_url.rsplit(":", 1)[1]
     site_a, site_b = f"http://{org_a.host}:{port}", f"http://{org_b.host}:{port}"
-    page.goto(f"{site_a}/accounts/login/")
-    page.fill("#id_username", org_a.owner_email)
-    page.fill("#id_password", OWNER_PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{site_a}/")
+    staff_sign_in(page, site_a, org_a, org_a.owner_email, OWNER_PASSWORD)
+    assert page.url == f"{site_a}/"
     shots(page, "signed-in-a")
 
     # Organization A's session means nothing on B's site, and A's link is unknown there.

@@ -41,6 +41,9 @@ class Organization(TenantMixin):
     reminder_days = models.JSONField(default=default_reminder_days, blank=True)
     # Dashboard groups (department, location) smaller than this merge into "Other".
     dashboard_min_group_size = models.PositiveSmallIntegerField(default=5)
+    # Status evidence and mobile numbers are erased this many days after an employee is
+    # deactivated or withdraws consent.
+    retention_days = models.PositiveSmallIntegerField(default=30)
 
     auto_create_schema = True
     auto_drop_schema = False

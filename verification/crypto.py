@@ -38,9 +38,14 @@ def decrypt(token: str) -> str:
         raise ValueError("Encrypted value cannot be decrypted with the configured keys.") from exc
 
 
+@lru_cache(maxsize=4)
+def _lookup_key(newest_key: str) -> bytes:
+    return hashlib.sha256(b"tika/lookup/v1:" + newest_key.encode()).digest()
+
+
 def lookup_digest(value: str) -> str:
     """A keyed hash for equality lookups of an encrypted value."""
-    key = hashlib.sha256(b"tika/lookup/v1:" + settings.FIELD_ENCRYPTION_KEYS[0].encode()).digest()
+    key = _lookup_key(settings.FIELD_ENCRYPTION_KEYS[0])
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 

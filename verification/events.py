@@ -62,11 +62,58 @@ def invitation_created(invitation: Invitation, *, actor: Actor) -> AuditEvent:
     )
 
 
+def employees_imported(
+    job: Any, *, actor: Actor, created: int, updated: int, unchanged: int, skipped: int
+) -> AuditEvent:
+    """One event per confirmed import: counts and the file name, never a row's contents."""
+    return _record(
+        "employees.imported",
+        actor=actor,
+        import_job_id=job.pk,
+        filename=job.filename,
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        skipped=skipped,
+    )
+
+
+def employee_deactivated(employee: Employee, *, actor: Actor, invitations_revoked: int) -> AuditEvent:
+    return _record(
+        "employee.deactivated", employee=employee, actor=actor, invitations_revoked=invitations_revoked
+    )
+
+
+def employee_reactivated(employee: Employee, *, actor: Actor) -> AuditEvent:
+    return _record("employee.reactivated", employee=employee, actor=actor)
+
+
+def export_downloaded(
+    *, actor: Actor, ip: str | None, file_format: str, filters: dict[str, Any], rows: int
+) -> AuditEvent:
+    """Staff downloaded the employee directory: the format, the filters and how many rows
+    (never the rows themselves)."""
+    return _record("export.downloaded", actor=actor, ip=ip, format=file_format, filters=filters, rows=rows)
+
+
 # --- system --------------------------------------------------------------------------------
 
 
 def invitation_sent(invitation: Invitation) -> AuditEvent:
     return _record("invitation.sent", employee=invitation.employee, invitation_id=invitation.pk)
+
+
+def reminder_sent(invitation: Invitation, *, actor: Actor = None, manual: bool) -> AuditEvent:
+    """A reminder e-mail went out: by the schedule (actor None: system) or because staff
+    pressed "remind" (``manual``)."""
+    return _record(
+        "invitation.reminded",
+        employee=invitation.employee,
+        actor=actor,
+        invitation_id=invitation.pk,
+        reminder=invitation.reminder_count,
+        manual=manual,
+    )
 
 
 def otp_sent(attempt: VerificationAttempt) -> AuditEvent:
@@ -212,14 +259,37 @@ def staff_joined(user: Any, *, role: str) -> AuditEvent:
 
 
 def staff_role_changed(user: Any, *, actor: Actor, role: str) -> AuditEvent:
-    return _record("staff.role_changed", actor=actor, user_id=user.pk, username=user.get_username(), role=role)
+    return _record(
+        "staff.role_changed", actor=actor, user_id=user.pk, username=user.get_username(), role=role
+    )
 
 
 def staff_deactivated(user: Any, *, actor: Actor, sessions_ended: int) -> AuditEvent:
     return _record(
-        "staff.deactivated", actor=actor, user_id=user.pk, username=user.get_username(), sessions_ended=sessions_ended
+        "staff.deactivated",
+        actor=actor,
+        user_id=user.pk,
+        username=user.get_username(),
+        sessions_ended=sessions_ended,
     )
 
 
 def staff_reactivated(user: Any, *, actor: Actor) -> AuditEvent:
     return _record("staff.reactivated", actor=actor, user_id=user.pk, username=user.get_username())
+
+
+# --- the organization -------------------------------------------------------------------------
+
+
+def organization_settings_changed(*, actor: Actor, fields: list[str]) -> AuditEvent:
+    return _record("organization.settings_changed", actor=actor, fields=fields)
+
+
+def audit_exported(*, actor: Actor, filters: dict[str, str], rows: int) -> AuditEvent:
+    return _record("audit.exported", actor=actor, filters=filters, rows=rows)
+
+
+def retention_erased(employee: Employee, *, status_records: int, days: int) -> AuditEvent:
+    return _record(
+        "retention.erased", employee=employee, status_records_erased=status_records, retention_days=days
+    )

@@ -6,9 +6,15 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from verification.models import Employee
+from verification.models import Employee, Progress, VaccinationStatus
 from verification.phones import normalize_indian_mobile
-from verification.selectors import employee_code_exists
+from verification.selectors import (
+    DEFAULT_SORT,
+    DIRECTORY_SORTS,
+    STATUS_NONE,
+    EmployeeFilters,
+    employee_code_exists,
+)
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -125,3 +131,80 @@ class EmployeeInviteForm(forms.Form):
         if not cleaned.get("all_not_invited") and not cleaned.get("employee_ids"):
             raise forms.ValidationError(_("Select the employees to invite."), code="empty")
         return cleaned
+
+
+class EmployeeEditForm(EmployeeForm):
+    """The same fields as when adding; the code may stay the employee's own."""
+
+    def __init__(self, *args: Any, employee: Employee, **kwargs: Any) -> None:
+        self.employee = employee
+        initial = {
+            "code": employee.code,
+            "full_name": employee.full_name,
+            "email": employee.email,
+            "department": employee.department,
+            "location": employee.location,
+        }
+        kwargs["initial"] = {**initial, **(kwargs.get("initial") or {})}
+        super().__init__(*args, **kwargs)
+        # The stored number is never sent back to the browser: blank keeps it.
+        self.fields["mobile"].label = _("Mobile")
+        self.fields["mobile"].help_text = (
+            _("On record: %(masked)s. Leave blank to keep it.") % {"masked": employee.mobile_masked}
+            if employee.mobile_last4
+            else _("An Indian mobile number, such as 98765 43210. Employees can also enter their own.")
+        )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if code != self.employee.code and employee_code_exists(code):
+            raise forms.ValidationError(self.code_taken_message, code="taken")
+        return code
+
+
+# --- the directory's filters ---------------------------------------------------------------
+
+
+class EmployeeFilterForm(forms.Form):
+    """The directory's query string (also the exports'). Invalid values are dropped, never an
+    error: a stale bookmark still shows the directory."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Vaccination status"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            *((str(value), label) for value, label in VaccinationStatus.choices),
+            (STATUS_NONE, _("No status on record")),
+        ],
+    )
+    progress = forms.ChoiceField(
+        label=_("Progress"), required=False, choices=[("", _("All")), *Progress.choices]
+    )
+    # Free text, matched exactly: the directory offers the names on record.
+    department = forms.CharField(label=_("Department"), required=False, max_length=100)
+    location = forms.CharField(label=_("Location"), required=False, max_length=100)
+    active = forms.ChoiceField(
+        label=_("Active"),
+        required=False,
+        choices=[("", _("All")), ("yes", _("Active")), ("no", _("Inactive"))],
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"), required=False, choices=[(key, key) for key in DIRECTORY_SORTS]
+    )
+
+    def filters(self) -> EmployeeFilters:
+        """The valid part of the query string as filters (every invalid field ignored)."""
+        self.is_valid()
+        data = {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}
+        active = {"yes": True, "no": False}.get(data.get("active") or "")
+        return EmployeeFilters(
+            search=(data.get("q") or "").strip(),
+            status=data.get("status") or "",
+            progress=data.get("progress") or "",
+            department=data.get("department") or "",
+            location=data.get("location") or "",
+            active=active,
+            sort=data.get("sort") or DEFAULT_SORT,
+        )

@@ -1,10 +1,16 @@
-"""Until an Owner or HR Admin has passed the second factor, every staff page redirects to it."""
+"""Staff session rules: the second factor before any page (Owners, HR Admins), and session
+time limits."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from urllib.parse import quote
 
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from verification import twofactor
@@ -12,7 +18,14 @@ from verification.permissions import request_role
 
 # Pages that must work before the second factor: signing in and out, the second factor
 # itself, the employees' consent pages (no staff login there), language switch, static files.
-EXEMPT_PREFIXES = ("/account/2fa/", "/accounts/login/", "/accounts/logout/", "/c/", "/i18n/", "/static/")
+EXEMPT_PREFIXES = (
+    "/account/2fa/",
+    "/account/join/",
+    "/accounts/",
+    "/c/",
+    "/i18n/",
+    "/static/",
+)
 
 
 class TwoFactorMiddleware:
@@ -34,3 +47,41 @@ class TwoFactorMiddleware:
             step = "verify" if twofactor.has_authenticator(user) else "setup"  # type: ignore[arg-type]
             return HttpResponseRedirect(f"/account/2fa/{step}/?next={quote(request.get_full_path())}")
         return self.get_response(request)
+
+
+class SessionLimitsMiddleware:
+    """Staff sessions end after 30 minutes without activity and 12 hours after sign-in.
+
+    Requests that only poll for fresh numbers (header X-Tika-Poll) do not count as activity,
+    so a dashboard left open still times out.
+    """
+
+    LOGIN_AT = "tika_login_at"
+    SEEN_AT = "tika_seen_at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            session = request.session
+            login_at = session.setdefault(self.LOGIN_AT, now)
+            seen_at = session.get(self.SEEN_AT, login_at)
+            if now - login_at > settings.SESSION_ABSOLUTE_AGE or now - seen_at > settings.SESSION_IDLE_AGE:
+                logout(request)
+                return HttpResponseRedirect(
+                    f"{settings.LOGIN_URL_PATH}?expired=1&next={quote(request.get_full_path())}"
+                )
+            # Recorded at most once a minute, so most requests do not write the session.
+            if "X-Tika-Poll" not in request.headers and now - seen_at >= 60:
+                session[self.SEEN_AT] = now
+        return self.get_response(request)
+
+
+@receiver(user_logged_in)
+def _session_started(sender: object, request: HttpRequest | None, user: object, **kwargs: object) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[SessionLimitsMiddleware.LOGIN_AT] = time.time()
+        request.session[SessionLimitsMiddleware.SEEN_AT] = time.time()

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property, wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 from verification.roles import Role
 from verification.selectors import staff_user_role
 
 View = Callable[..., HttpResponse]
+# Any view (streaming ones too): the decorator keeps its type.
+AnyView = TypeVar("AnyView", bound=Callable[..., HttpResponseBase])
 
 # Adding employees and inviting them by e-mail.
 EMPLOYEE_MANAGERS: tuple[Role, ...] = (Role.OWNER, Role.HR_ADMIN)
@@ -32,19 +35,19 @@ def request_role(request: HttpRequest) -> Role | None:
     return role
 
 
-def role_required(*roles: Role) -> Callable[[View], View]:
+def role_required(*roles: Role) -> Callable[[AnyView], AnyView]:
     """Only staff with one of ``roles`` may use the view: anonymous users are sent to sign in,
     other staff get 403."""
     allowed = frozenset(roles)
 
-    def decorator(view: View) -> View:
+    def decorator(view: AnyView) -> AnyView:
         @wraps(view)
-        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request_role(request) not in allowed:
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        return login_required(checked)
+        return cast(AnyView, login_required(checked))
 
     return decorator
 
@@ -65,3 +68,7 @@ class StaffAccess:
     @property
     def can_manage_employees(self) -> bool:
         return self.role in EMPLOYEE_MANAGERS
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER

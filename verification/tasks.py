@@ -10,8 +10,12 @@ from celery import Task, shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from verification import imports
 from verification.models import Invitation
-from verification.services import attempts, invitations
+from verification.services import attempts, invitations, reminders, snapshots
+
+# Reminder e-mails per task: a batch stays far below the task time limit.
+REMINDER_BATCH = 50
 
 
 def _run_step(task: Task, outcome: attempts.Retry | None) -> None:
@@ -54,3 +58,53 @@ def sessions_clear_expired() -> int:
     """Delete this organization's expired staff sessions; return how many went."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task
+def import_job_validate_task(job_id: int) -> None:
+    imports.import_job_validate(job_id=job_id)
+
+
+@shared_task
+def import_job_run_task(job_id: int) -> None:
+    imports.import_job_run(job_id=job_id)
+
+
+@shared_task
+def import_jobs_expire_task() -> int:
+    return imports.import_jobs_expire()
+
+
+@shared_task
+def snapshot_take_task() -> None:
+    """Upsert today's snapshot of this organization (beat: hourly, so today always has one)."""
+    snapshots.snapshot_take()
+
+
+@shared_task
+def reminders_plan_task(manual: bool = False, actor_id: int | None = None) -> int:
+    """Find the reminders due now and send them out in batches; return how many are due.
+
+    Beat runs it every 15 minutes through for_each_organization; HR's button runs it with
+    ``manual``. A reminder queued twice is still sent once (reminders.reminder_send re-checks).
+    """
+    ids = list(reminders.invitations_to_remind(manual=manual).values_list("pk", flat=True))
+    for start in range(0, len(ids), REMINDER_BATCH):
+        reminders_send_task.delay(ids[start : start + REMINDER_BATCH], manual, actor_id)
+    return len(ids)
+
+
+@shared_task
+def reminders_send_task(invitation_ids: list[int], manual: bool = False, actor_id: int | None = None) -> int:
+    from django.contrib.auth.models import User
+
+    actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
+    return sum(reminders.reminder_send(invitation_id=pk, manual=manual, actor=actor) for pk in invitation_ids)
+
+
+@shared_task
+def retention_sweep_task() -> int:
+    """Erase status evidence and mobile numbers past this organization's retention."""
+    from verification.services.retention import retention_erase
+
+    return retention_erase()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from verification.views import team, twofactor
+from verification.views import organization, team, twofactor
 
 app_name = "account"
 
@@ -16,4 +16,7 @@ urlpatterns = [
     path("team/<int:user_id>/reactivate/", team.reactivate, name="team_reactivate"),
     path("team/<int:user_id>/reset-2fa/", team.reset_two_factor, name="team_reset_2fa"),
     path("join/<str:token>/", team.join, name="join"),
+    path("settings/", organization.settings_page, name="settings"),
+    path("audit/", organization.audit_log, name="audit"),
+    path("audit/export.csv", organization.audit_export, name="audit_export"),
 ]

@@ -7,9 +7,11 @@ This is the one place that reads the environment (django-environ). Each integrat
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -56,6 +58,7 @@ SHARED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_htmx",
+    "axes",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -64,6 +67,7 @@ TENANT_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",
     "verification",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -79,18 +83,24 @@ TENANT_LIMIT_SET_CALLS = True
 DEFAULT_NOT_FOUND_TENANT_VIEW = "tenants.views.organization_not_found"
 
 MIDDLEWARE = [
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    # Security headers first: they must reach every response, the unknown-organization page too.
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django_tenants.middleware.main.TenantMainMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "verification.middleware.SessionLimitsMiddleware",
+    "verification.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls_tenants"
@@ -182,6 +192,11 @@ CELERY_TASK_TENANT_CACHE_SECONDS = 60
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "privacy-retention": {
+        "task": "tenants.tasks.for_each_organization",
+        "schedule": 6 * 60 * 60,
+        "args": ["verification.tasks.retention_sweep_task"],
+    },
     "verification-sweep": {
         "task": "tenants.tasks.for_each_organization",
         "schedule": 30,
@@ -191,6 +206,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.for_each_organization",
         "schedule": 6 * 60 * 60,
         "args": ["verification.tasks.sessions_clear_expired"],
+    },
+    # Today's row of the dashboard's trend chart, kept current through the day.
+    "dashboard-snapshot": {
+        "task": "tenants.tasks.for_each_organization",
+        "schedule": 60 * 60,
+        "args": ["verification.tasks.snapshot_take_task"],
+    },
+    # Import previews nobody confirmed within a day: cancelled, their files dropped.
+    "import-previews-expire": {
+        "task": "tenants.tasks.for_each_organization",
+        "schedule": 60 * 60,
+        "args": ["verification.tasks.import_jobs_expire_task"],
+    },
+    # Reminders by each organization's schedule (Organization.reminder_days).
+    "invitation-reminders": {
+        "task": "tenants.tasks.for_each_organization",
+        "schedule": 15 * 60,
+        "args": ["verification.tasks.reminders_plan_task"],
     },
 }
 
@@ -242,7 +275,24 @@ KYCVS_SANDBOX_RATE_LIMIT = (100, 300)  # calls per window of seconds, per API ke
 # burst_429 (the next N calls answer 429).
 KYCVS_SANDBOX_FAULTS: dict[str, float] = {}
 
+# --- Bulk import of employees -------------------------------------------------------------
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+# Files with more rows than this are checked and imported by a Celery task (progress bar).
+IMPORT_ASYNC_ROWS = env.int("IMPORT_ASYNC_ROWS", default=1000)
+
 # --- Auth and sessions --------------------------------------------------------------------
+# django-axes first: it refuses a locked-out username+address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_SENSITIVE_PARAMETERS = ["password", "code", "otp"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "verification:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -269,6 +319,10 @@ CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60
+# Enforced by verification.middleware.SessionLimitsMiddleware.
+SESSION_IDLE_AGE = 30 * 60
+SESSION_ABSOLUTE_AGE = 12 * 60 * 60
+LOGIN_URL_PATH = "/accounts/login/"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 
@@ -308,6 +362,21 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Tika <no-reply@localhost>")
 
 # --- Security headers that hold everywhere ------------------------------------------------
+# No inline script or style anywhere; a script that must be inline carries the request's nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django_tenants.utils import schema_context
 
-from conftest import OWNER_PASSWORD, host_client
+from conftest import OWNER_PASSWORD, host_client, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +40,12 @@ def test_user_signs_in_on_own_subdomain(org_a):
 
 
 def test_session_cookie_of_a_is_not_accepted_on_b(org_a, org_b):
-    client_a = host_client(org_a.host)
-    assert _login(client_a, org_a.owner_email).status_code == 302
+    by_password = host_client(org_a.host)
+    assert _login(by_password, org_a.owner_email).status_code == 302
+    assert by_password.cookies["sessionid"]["domain"] == ""  # host-only cookie
+
+    client_a = signed_in(org_a)
     session_cookie = client_a.cookies["sessionid"]
-    assert session_cookie["domain"] == ""  # host-only cookie
     assert client_a.get("/").status_code == 200
 
     client_b = host_client(org_b.host)

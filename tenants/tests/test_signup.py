@@ -57,7 +57,10 @@ def test_new_owner_can_sign_in_on_the_new_subdomain(public_client):
     )
     assert response.status_code == 302
     assert response["Location"] == "/"
-    assert "Ravi Kumar" in client.get("/").content.decode()
+    # An owner sets up two-factor sign-in before seeing anything else.
+    assert client.get("/")["Location"] == "/account/2fa/setup/?next=/"
+    setup = client.get("/account/2fa/setup/?next=/").content.decode()
+    assert "Set up two-factor sign-in" in setup and "Ravi Kumar" in setup
 
 
 def test_signup_normalizes_subdomain_case(public_client):

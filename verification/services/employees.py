@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from verification import events
 from verification.crypto import lookup_digest
 from verification.events import Actor
-from verification.models import Employee
+from verification.models import Employee, Invitation
 from verification.phones import normalize_indian_mobile
 
 
@@ -72,3 +73,26 @@ def employee_update(*, employee: Employee, actor: Actor = None, **changes: Any) 
             employee.save()
             events.employee_updated(employee, actor=actor, fields=changed)
     return employee
+
+
+def employee_set_active(*, employee: Employee, active: bool, actor: Actor = None) -> bool:
+    """Deactivate or reactivate an employee; returns False if they already were.
+
+    An inactive employee stays on record (and in the directory) but out of the numbers, and
+    gets no reminders. Deactivating also revokes their unused invitation link; a link already
+    used stays valid, so they can still withdraw their consent.
+    """
+    with transaction.atomic():
+        employee = Employee.objects.select_for_update().get(pk=employee.pk)
+        if employee.is_active == active:
+            return False
+        employee.is_active = active
+        employee.save(update_fields=["is_active", "updated_at"])
+        if active:
+            events.employee_reactivated(employee, actor=actor)
+        else:
+            revoked = Invitation.objects.filter(
+                employee=employee, revoked_at__isnull=True, used_at__isnull=True
+            ).update(revoked_at=timezone.now())
+            events.employee_deactivated(employee, actor=actor, invitations_revoked=revoked)
+    return True

@@ -92,22 +92,27 @@ def _send(*, to: str, template: str, context: dict[str, object]) -> None:
     message.send()
 
 
+def invitation_email_send(invitation: Invitation, *, template: str) -> None:
+    """E-mail the employee their link with ``template`` (invitation or reminder)."""
+    _send(
+        to=invitation.employee.email,
+        template=template,
+        context={
+            "organization": organization_current(),
+            "employee": invitation.employee,
+            "link": invitation_link(invitation),
+            "expires_at": invitation.expires_at,
+        },
+    )
+
+
 def invitation_send(*, invitation: Invitation) -> bool:
     """E-mail the invitation link, once. Returns False if there was nothing to send."""
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().select_related("employee").get(pk=invitation.pk)
         if invitation.sent_at or invitation.revoked_at or invitation.used_at:
             return False
-        _send(
-            to=invitation.employee.email,
-            template="invitation",
-            context={
-                "organization": organization_current(),
-                "employee": invitation.employee,
-                "link": invitation_link(invitation),
-                "expires_at": invitation.expires_at,
-            },
-        )
+        invitation_email_send(invitation, template="invitation")
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["sent_at"])
         events.invitation_sent(invitation)

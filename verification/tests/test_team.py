@@ -43,7 +43,9 @@ def test_invite_and_join(org_a, mailoutbox):
     )
     (message,) = mailoutbox
     assert message.to == ["new.hr@alpha.example"]
-    path = re.search(r"https?://[^/]+(/account/join/[^/]+/)", message.body).group(1)
+    found = re.search(r"https?://[^/]+(/account/join/[^/]+/)", message.body)
+    assert found
+    path = found.group(1)
 
     newcomer = host_client(org_a.host)
     assert (
@@ -64,7 +66,9 @@ def test_invite_and_join(org_a, mailoutbox):
 
 def test_an_invitation_of_one_organization_is_not_valid_in_another(org_a, org_b, mailoutbox):
     signed_in(org_a).post("/account/team/", {"email": "x@alpha.example", "role": "viewer"})
-    path = re.search(r"(/account/join/[^/\s]+/)", mailoutbox[0].body).group(1)
+    found = re.search(r"(/account/join/[^/\s]+/)", mailoutbox[0].body)
+    assert found
+    path = found.group(1)
     assert host_client(org_b.host).get(path).status_code == 404
 
 

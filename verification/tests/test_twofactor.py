@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -91,7 +92,7 @@ def test_a_new_code_from_the_app_verifies_a_later_session(org_a):
     client = host_client(org_a.host)
     _sign_in(client, org_a.owner_email)
     _enrol(client, org_a)
-    with time_machine.travel(timezone.now() + timezone.timedelta(seconds=60)):
+    with time_machine.travel(timezone.now() + timedelta(seconds=60)):
         other = host_client(org_a.host)
         _sign_in(other, org_a.owner_email)
         with schema_context(org_a.schema_name):

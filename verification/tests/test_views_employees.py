@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from conftest import OrgFixture, host_client
+from conftest import OrgFixture, host_client, signed_in
 from verification.models import Employee, Invitation, Progress, VaccinationStatus
 from verification.roles import Role
 from verification.services.employees import employee_create, employee_update
@@ -25,11 +24,7 @@ LIST, CREATE, INVITE = "/employees/", "/employees/new/", "/employees/invite/"
 
 
 def _signed_in(org: OrgFixture, email: str | None = None) -> Client:
-    client = host_client(org.host)
-    with schema_context(org.schema_name):
-        # The session is stored in the organization's schema, so log in from inside it.
-        client.force_login(User.objects.get(username=email or org.owner_email))
-    return client
+    return signed_in(org, email)
 
 
 def _staff(org: OrgFixture, role: Role) -> Client:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import OWNER_PASSWORD, host_client
+from conftest import OWNER_PASSWORD, host_client, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +17,13 @@ def test_home_requires_sign_in(org_a):
 
 def test_owner_sees_dashboard_shell_of_own_organization(org_a):
     client = host_client(org_a.host)
-    client.post("/accounts/login/", {"username": "OWNER@alpha.example", "password": OWNER_PASSWORD})
-    body = client.get("/").content.decode()
+    assert (
+        client.post("/accounts/login/", {"username": "OWNER@alpha.example", "password": OWNER_PASSWORD})[
+            "Location"
+        ]
+        == "/"
+    )
+    body = signed_in(org_a).get("/").content.decode()
     assert "Dashboard" in body
     assert "Alpha" in body and "Bravo" not in body
     assert "You are signed in as Owner" in body

@@ -1,30 +1,77 @@
-"""Organization site: HR's employee pages (list, add, invite by e-mail)."""
+"""Organization site: HR's employee pages (directory, detail, add, edit, deactivate, invite,
+remind)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from verification import selectors
-from verification.forms import EmployeeForm, EmployeeInviteForm
+from verification.forms import EmployeeEditForm, EmployeeFilterForm, EmployeeForm, EmployeeInviteForm
 from verification.models import Progress
 from verification.permissions import EMPLOYEE_MANAGERS, role_required
-from verification.services import employees, invitations
+from verification.selectors import EmployeeFilters
+from verification.services import employees, invitations, reminders
+from verification.tasks import reminders_send_task
+
+PAGE_SIZE = 50
+
+#: Column headers of the directory that sort it (key as in selectors.DIRECTORY_SORTS).
+SORTABLE = ("name", "code", "department", "status", "verified")
+
+
+def _query_string(params: QueryDict, **changes: str | None) -> str:
+    """``params`` with ``changes`` applied (None removes a key), as ``?a=1&b=2`` (or "")."""
+    query = params.copy()
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value is not None:
+            query[key] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else ""
 
 
 @role_required(*EMPLOYEE_MANAGERS)
 @require_GET
 def employee_list(request: HttpRequest) -> HttpResponse:
+    filter_form = EmployeeFilterForm(request.GET)
+    filters = filter_form.filters()
+    paginator = Paginator(selectors.employee_directory(filters), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     counts = selectors.employee_counts()
+    # Each sortable header links to its sort, or to the reverse if already sorted by it.
+    sort_headers = {
+        key: {
+            "url": _query_string(request.GET, sort=f"-{key}" if filters.sort == key else key, page=None),
+            "state": "ascending"
+            if filters.sort == key
+            else "descending"
+            if filters.sort == f"-{key}"
+            else "",
+        }
+        for key in SORTABLE
+    }
     context = {
-        "employees": selectors.employee_list(),
+        "employees": page.object_list,
+        "page": page,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "ellipsis": Paginator.ELLIPSIS,
+        "page_query": _query_string(request.GET, page=None).lstrip("?"),
+        "filter_query": _query_string(request.GET, page=None),
         "counts": counts,
         "not_invited_count": counts.of(Progress.NOT_INVITED),
+        "filter_form": filter_form,
+        "filters": filters,
+        "filtered": filters != EmployeeFilters(sort=filters.sort),
+        "departments": selectors.employee_departments(),
+        "locations": selectors.employee_locations(),
+        "sort_headers": sort_headers,
     }
     return render(request, "tenant/employees/list.html", context)
 
@@ -72,3 +119,131 @@ def employee_invite(request: HttpRequest) -> HttpResponse:
     else:
         messages.warning(request, _("No invitations sent: none of the selected employees can be invited."))
     return redirect("verification:employee_list")
+
+
+# --- one employee ----------------------------------------------------------------------------
+
+#: How each audit action reads on an employee's page.
+EVENT_LABELS = {
+    "employee.created": gettext_lazy("Added"),
+    "employee.updated": gettext_lazy("Details changed"),
+    "employee.deactivated": gettext_lazy("Deactivated"),
+    "employee.reactivated": gettext_lazy("Reactivated"),
+    "employee.details_confirmed": gettext_lazy("Confirmed their name and mobile"),
+    "invitation.created": gettext_lazy("Invited"),
+    "invitation.sent": gettext_lazy("Invitation e-mailed"),
+    "invitation.reminded": gettext_lazy("Reminder e-mailed"),
+    "invitation.opened": gettext_lazy("Opened the invitation"),
+    "consent.given": gettext_lazy("Consent given"),
+    "consent.declined": gettext_lazy("Consent declined"),
+    "consent.withdrawn": gettext_lazy("Consent withdrawn; status erased"),
+    "otp.requested": gettext_lazy("Asked for an OTP"),
+    "otp.sent": gettext_lazy("OTP sent by CoWIN"),
+    "otp.submitted": gettext_lazy("Entered the OTP"),
+    "otp.rejected": gettext_lazy("Wrong OTP"),
+    "verification.succeeded": gettext_lazy("Verified"),
+    "verification.failed": gettext_lazy("Verification failed"),
+    "verification.expired": gettext_lazy("OTP expired"),
+    "verification.requeued": gettext_lazy("Verification resumed"),
+    "provider.retry": gettext_lazy("CoWIN busy, retrying"),
+}
+
+
+def _detail(employee_id: int) -> HttpResponse:
+    return redirect("verification:employee_detail", employee_id=employee_id)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_GET
+def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
+    employee = selectors.access_employee(employee_id)
+    history = [
+        (event, EVENT_LABELS.get(event.action, event.action))
+        for event in selectors.employee_history(employee)
+    ]
+    invitations_ = selectors.employee_invitations(employee)
+    context = {
+        "employee": employee,
+        "invitations": invitations_,
+        "history": history,
+        "can_remind": reminders.invitations_to_remind(manual=True).filter(employee=employee).exists(),
+    }
+    return render(request, "tenant/employees/detail.html", context)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_http_methods(["GET", "POST"])
+def employee_edit(request: HttpRequest, employee_id: int) -> HttpResponse:
+    employee = selectors.access_employee(employee_id)
+    form = EmployeeEditForm(request.POST if request.method == "POST" else None, employee=employee)
+    if request.method == "POST" and form.is_valid():
+        changes = dict(form.cleaned_data)
+        if not changes.get("mobile"):
+            changes.pop("mobile")  # blank keeps the number on record
+        try:
+            employees.employee_update(employee=employee, actor=request.user, **changes)
+        except IntegrityError:
+            form.add_error("code", EmployeeForm.code_taken_message)
+        else:
+            messages.success(request, _("%(name)s was saved.") % {"name": employee.full_name})
+            return _detail(employee.pk)
+    return render(request, "tenant/employees/edit.html", {"form": form, "employee": employee})
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_POST
+def employee_deactivate(request: HttpRequest, employee_id: int) -> HttpResponse:
+    employee = selectors.access_employee(employee_id)
+    if employees.employee_set_active(employee=employee, active=False, actor=request.user):
+        messages.success(
+            request,
+            _("%(name)s was deactivated: kept on record, left out of the numbers.")
+            % {"name": employee.full_name},
+        )
+    return _detail(employee.pk)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_POST
+def employee_reactivate(request: HttpRequest, employee_id: int) -> HttpResponse:
+    employee = selectors.access_employee(employee_id)
+    if employees.employee_set_active(employee=employee, active=True, actor=request.user):
+        messages.success(request, _("%(name)s is active again.") % {"name": employee.full_name})
+    return _detail(employee.pk)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_POST
+def employee_invite_one(request: HttpRequest, employee_id: int) -> HttpResponse:
+    employee = selectors.access_employee(employee_id)
+    if not employee.is_active:
+        messages.warning(
+            request, _("No invitation sent: %(name)s is inactive.") % {"name": employee.full_name}
+        )
+        return _detail(employee.pk)
+    invitations.invitation_create(employee=employee, actor=request.user)
+    messages.success(request, _("Invitation sent to %(name)s.") % {"name": employee.full_name})
+    return _detail(employee.pk)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_POST
+def employee_remind(request: HttpRequest, employee_id: int) -> HttpResponse:
+    """Re-send the employee's live invitation as a reminder (the reminder rules apply: not
+    answered yet, at most one e-mail a day)."""
+    employee = selectors.access_employee(employee_id)
+    invitation = reminders.invitations_to_remind(manual=True).filter(employee=employee).first()
+    if invitation is None:
+        messages.warning(
+            request,
+            _(
+                "No reminder sent: %(name)s has no open invitation, has answered, or was e-mailed "
+                "in the last 24 hours."
+            )
+            % {"name": employee.full_name},
+        )
+        return _detail(employee.pk)
+    invitation_id, actor_id = invitation.pk, request.user.pk
+    transaction.on_commit(lambda: reminders_send_task.delay([invitation_id], True, actor_id))
+    messages.success(request, _("A reminder is on its way to %(name)s.") % {"name": employee.full_name})
+    return _detail(employee.pk)

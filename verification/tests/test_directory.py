@@ -1,0 +1,444 @@
+"""The employee directory (search, filters, sort, pages) and one employee's page (history,
+edit, invite, remind, deactivate): roles, two organizations, query counts."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from conftest import OrgFixture, host_client
+from verification.models import AuditEvent, Employee, Invitation, Progress, VaccinationStatus
+from verification.roles import Role
+from verification.services.employees import employee_update
+from verification.services.invitations import invitation_create
+from verification.tests.test_views_employees import _employee, _messages, _signed_in, _staff
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/employees/"
+
+
+def _detail(employee: Employee, suffix: str = "") -> str:
+    return f"/employees/{employee.pk}/{suffix}"
+
+
+def _codes(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [e.code for e in response.context["employees"]]
+
+
+def _set(org: OrgFixture, employee: Employee, **fields) -> None:  # type: ignore[no-untyped-def]
+    with schema_context(org.schema_name):
+        Employee.objects.filter(pk=employee.pk).update(**fields)
+
+
+def _roster(org: OrgFixture) -> dict[str, Employee]:
+    """Five employees with every filter dimension varied."""
+    people = {
+        "E1": _employee(org, "E1", "Asha Rao", department="Sales", location="Pune"),
+        "E2": _employee(org, "E2", "Bina Das", department="Finance", location="Delhi"),
+        "E3": _employee(org, "E3", "Chetan Roy", department="Sales", location="Delhi"),
+        "E4": _employee(org, "E4", "Divya Iyer", department="", location="Pune"),
+        "E5": _employee(org, "E5", "Esha Khan", department="Finance", location="Pune"),
+    }
+    verified = datetime(2026, 3, 1, 6, 30, tzinfo=UTC)
+    _set(org, people["E1"], progress=Progress.VERIFIED, vaccination_status=2, status_verified_at=verified)
+    _set(
+        org,
+        people["E2"],
+        progress=Progress.VERIFIED,
+        vaccination_status=1,
+        status_verified_at=verified + timedelta(days=1),
+    )
+    _set(org, people["E3"], progress=Progress.INVITED)
+    _set(org, people["E4"], progress=Progress.DECLINED)
+    with schema_context(org.schema_name):
+        employee_update(employee=people["E5"], is_active=False)
+    return people
+
+
+# --- search, filters, sort -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "codes"),
+    [
+        ("asha", ["E1"]),  # name, any case
+        ("ROY", ["E3"]),
+        ("e4", ["E4"]),  # code
+        ("E", ["E1", "E2", "E3", "E4", "E5"]),
+        ("BINA DAS", ["E2"]),
+        ("e5@EXAMPLE", ["E5"]),  # e-mail
+        ("nobody", []),
+    ],
+)
+def test_search_matches_name_code_or_email_in_any_case(org_a, query, codes):
+    _roster(org_a)
+    response = _signed_in(org_a).get(LIST, {"q": query})
+    assert response.status_code == 200
+    assert _codes(response) == codes
+
+
+@pytest.mark.parametrize(
+    ("params", "codes"),
+    [
+        ({"status": "2"}, ["E1"]),
+        ({"status": "1"}, ["E2"]),
+        ({"status": "0"}, []),
+        ({"status": "none"}, ["E3", "E4", "E5"]),
+        ({"progress": "verified"}, ["E1", "E2"]),
+        ({"progress": "declined"}, ["E4"]),
+        ({"progress": "not_invited"}, ["E5"]),
+        ({"department": "Sales"}, ["E1", "E3"]),
+        ({"location": "Delhi"}, ["E2", "E3"]),
+        ({"active": "yes"}, ["E1", "E2", "E3", "E4"]),
+        ({"active": "no"}, ["E5"]),
+        ({"department": "Finance", "location": "Pune"}, ["E5"]),
+        ({"department": "Finance", "active": "yes", "status": "1"}, ["E2"]),
+        # Values that mean nothing filter nothing (a stale bookmark still works).
+        (
+            {"status": "7", "progress": "bogus", "active": "maybe", "sort": "evil"},
+            ["E1", "E2", "E3", "E4", "E5"],
+        ),
+    ],
+)
+def test_filters(org_a, params, codes):
+    _roster(org_a)
+    assert _codes(_signed_in(org_a).get(LIST, params)) == codes
+
+
+@pytest.mark.parametrize(
+    ("sort", "codes"),
+    [
+        ("name", ["E1", "E2", "E3", "E4", "E5"]),
+        ("-name", ["E5", "E4", "E3", "E2", "E1"]),
+        ("code", ["E1", "E2", "E3", "E4", "E5"]),
+        ("-code", ["E5", "E4", "E3", "E2", "E1"]),
+        ("department", ["E4", "E2", "E5", "E1", "E3"]),  # blank first, then by name
+        ("status", ["E1", "E2", "E3", "E4", "E5"]),  # fully, partially, then none by name
+        ("-status", ["E3", "E4", "E5", "E2", "E1"]),
+        ("verified", ["E2", "E1", "E3", "E4", "E5"]),  # newest first, never verified last
+        ("-verified", ["E3", "E4", "E5", "E1", "E2"]),
+    ],
+)
+def test_sorting(org_a, sort, codes):
+    _roster(org_a)
+    assert _codes(_signed_in(org_a).get(LIST, {"sort": sort})) == codes
+
+
+def test_sort_links_keep_the_filters_and_flip_direction(org_a):
+    _roster(org_a)
+    response = _signed_in(org_a).get(LIST, {"q": "a", "department": "Sales", "sort": "code", "page": "1"})
+    headers = response.context["sort_headers"]
+    assert headers["code"] == {"url": "?q=a&department=Sales&sort=-code", "state": "ascending"}
+    assert headers["name"]["url"] == "?q=a&department=Sales&sort=name"
+    body = response.content.decode()
+    assert 'href="/employees/export.csv?q=a&amp;department=Sales&amp;sort=code"' in body
+    assert 'href="/employees/export.xlsx?q=a&amp;department=Sales&amp;sort=code"' in body
+    assert 'aria-sort="ascending"' in body
+
+
+def test_verified_time_is_shown_in_local_time(org_a):
+    _roster(org_a)
+    body = _signed_in(org_a).get(LIST, {"q": "E1"}).content.decode()
+    assert 'datetime="2026-03-01T12:00:00+05:30"' in body  # 06:30 UTC
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def _many(org: OrgFixture, count: int, start: int = 0) -> None:
+    with schema_context(org.schema_name):
+        Employee.objects.bulk_create(
+            Employee(code=f"C{i:04}", full_name=f"Person {i:04}", email=f"p{i}@example.com", department="Ops")
+            for i in range(start, start + count)
+        )
+
+
+def test_pages_of_fifty_cover_everyone_once_in_a_stable_order(org_a):
+    _many(org_a, 120)
+    # Ties on the sort key (same department for all) fall back to name and code.
+    client = _signed_in(org_a)
+    pages = [client.get(LIST, {"sort": "department", "department": "Ops", "page": n}) for n in (1, 2, 3)]
+
+    codes = [code for page in pages for code in _codes(page)]
+    assert [len(_codes(page)) for page in pages] == [50, 50, 20]
+    assert codes == [f"C{i:04}" for i in range(120)]
+    body = pages[1].content.decode()
+    assert 'href="?sort=department&amp;department=Ops&amp;page=3"' in body
+    assert 'href="?sort=department&amp;department=Ops&amp;page=1" rel="prev"' in body
+    assert '<span aria-current="page" class="current">2</span>' in body
+    assert "120 employees match." in body
+    # Past the end, or nonsense: the nearest page, not an error.
+    assert _codes(client.get(LIST, {"page": "99"}))[-1] == "C0119"
+    assert _codes(client.get(LIST, {"page": "x"}))[0] == "C0000"
+
+
+def test_directory_query_count_does_not_grow_with_rows(org_a):
+    client = _signed_in(org_a)
+    _many(org_a, 3)
+    for employee in list(_in(org_a, Employee.objects.all())):
+        with schema_context(org_a.schema_name):
+            invitation_create(employee=employee)
+    params = {"q": "person", "active": "yes", "sort": "verified"}
+    client.get(LIST, params)  # warm up
+    with CaptureQueriesContext(connection) as few:
+        assert len(_codes(client.get(LIST, params))) == 3
+    _many(org_a, 120, start=3)
+    with schema_context(org_a.schema_name):
+        for employee in Employee.objects.filter(code__gte="C0003")[:60]:
+            invitation_create(employee=employee)
+    with CaptureQueriesContext(connection) as many:
+        assert len(_codes(client.get(LIST, params))) == 50
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def _in(org: OrgFixture, queryset):  # type: ignore[no-untyped-def]
+    with schema_context(org.schema_name):
+        return list(queryset)
+
+
+# --- one employee --------------------------------------------------------------------------
+
+
+def test_detail_shows_status_invitations_and_history(org_a):
+    employee = _employee(org_a, "E1", "Asha Rao", mobile="9000000001", department="Sales")
+    with schema_context(org_a.schema_name):
+        invitation_create(employee=employee)
+        AuditEvent.objects.create(
+            action="consent.given", actor_kind="employee", actor_label="employee", employee_id=employee.pk
+        )
+        AuditEvent.objects.create(
+            action="verification.succeeded",
+            actor_kind="system",
+            actor_label="system",
+            employee_id=employee.pk,
+        )
+        AuditEvent.objects.create(action="consent.given", actor_kind="employee", employee_id=employee.pk + 1)
+    _set(
+        org_a,
+        employee,
+        progress=Progress.VERIFIED,
+        vaccination_status=VaccinationStatus.FULLY_VACCINATED,
+        status_verified_at=datetime(2026, 3, 1, 6, 30, tzinfo=UTC),
+    )
+
+    response = _signed_in(org_a).get(_detail(employee))
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Asha Rao" in body and "Fully vaccinated" in body
+    assert 'datetime="2026-03-01T12:00:00+05:30"' in body
+    assert "••••••0001" in body and "9000000001" not in body
+    assert [e.action for e, _label in response.context["history"]] == [
+        "verification.succeeded",
+        "consent.given",
+        "invitation.created",
+        "employee.created",
+    ]
+    assert "Consent given" in body and "Invited" in body and "Verified" in body
+    assert len(response.context["invitations"]) == 1
+    assert "Open" in body
+
+
+def test_detail_of_a_missing_or_malformed_id_is_404(org_a):
+    client = _signed_in(org_a)
+    assert client.get("/employees/999999/").status_code == 404
+    assert client.get(f"/employees/{2**70}/").status_code == 404
+
+
+def test_edit_changes_details_and_keeps_the_mobile_when_blank(org_a):
+    employee = _employee(org_a, "E1", "Asha Rao", mobile="9000000001")
+    _employee(org_a, "E2", "Bina Das")
+    client = _signed_in(org_a)
+    assert client.get(_detail(employee, "edit/")).status_code == 200
+
+    taken = client.post(
+        _detail(employee, "edit/"), {"code": "E2", "full_name": "Asha Rao", "email": "e1@example.com"}
+    )
+    assert taken.status_code == 200
+    assert taken.context["form"].errors == {"code": ["An employee with this code already exists."]}
+
+    response = client.post(
+        _detail(employee, "edit/"),
+        {"code": "E1", "full_name": "Asha  Rao-Menon", "email": "ASHA@example.com", "department": "Ops"},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(_detail(employee), 302)]
+    with schema_context(org_a.schema_name):
+        employee.refresh_from_db()
+        event = AuditEvent.objects.filter(action="employee.updated", employee_id=employee.pk).get()
+    assert (employee.full_name, employee.email, employee.department) == (
+        "Asha  Rao-Menon",
+        "asha@example.com",
+        "Ops",
+    )
+    assert employee.mobile == "+919000000001"  # kept
+    assert event.data["fields"] == ["department", "email", "full_name"]
+    assert event.actor_label == org_a.owner_email
+
+
+def test_deactivate_keeps_the_record_out_of_the_numbers_and_reactivate_undoes_it(org_a):
+    employee = _employee(org_a, "E1", "Asha Rao")
+    _employee(org_a, "E2", "Bina Das")
+    with schema_context(org_a.schema_name):
+        invitation = invitation_create(employee=employee)
+    client = _signed_in(org_a)
+
+    response = client.post(_detail(employee, "deactivate/"), follow=True)
+
+    assert response.redirect_chain == [(_detail(employee), 302)]
+    assert _messages(response) == ["Asha Rao was deactivated: kept on record, left out of the numbers."]
+    with schema_context(org_a.schema_name):
+        employee.refresh_from_db()
+        invitation.refresh_from_db()
+        assert not employee.is_active
+        assert invitation.revoked_at is not None  # the link stops working
+        assert AuditEvent.objects.filter(action="employee.deactivated", employee_id=employee.pk).count() == 1
+    listing = client.get(LIST)
+    assert listing.context["counts"].inactive == 1
+    assert sum(c.count for c in listing.context["counts"].by_progress) == 1
+    assert _codes(client.get(LIST, {"active": "no"})) == ["E1"]
+    client.post(_detail(employee, "deactivate/"))  # twice: nothing more happens
+    with schema_context(org_a.schema_name):
+        assert AuditEvent.objects.filter(action="employee.deactivated").count() == 1
+
+    client.post(_detail(employee, "reactivate/"))
+
+    with schema_context(org_a.schema_name):
+        employee.refresh_from_db()
+        assert employee.is_active
+        assert AuditEvent.objects.filter(action="employee.reactivated", employee_id=employee.pk).count() == 1
+
+
+def test_invite_from_the_detail_page(org_a, django_capture_on_commit_callbacks):
+    employee = _employee(org_a, "E1", "Asha Rao")
+    client = _signed_in(org_a)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(_detail(employee, "invite/"))
+
+    assert response.status_code == 302 and response["Location"] == _detail(employee)
+    assert len(callbacks) == 1
+    with schema_context(org_a.schema_name):
+        assert Invitation.objects.filter(employee=employee).count() == 1
+        assert Employee.objects.get(pk=employee.pk).progress == Progress.INVITED
+
+
+def test_remind_resends_the_open_invitation_only_when_the_rules_allow(
+    org_a, django_capture_on_commit_callbacks
+):
+    employee = _employee(org_a, "E1", "Asha Rao")
+    with schema_context(org_a.schema_name):
+        invitation = invitation_create(employee=employee)
+    client = _signed_in(org_a)
+
+    # E-mailed just now: no second e-mail the same day.
+    with schema_context(org_a.schema_name):
+        Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(_detail(employee, "remind/"), follow=True)
+    assert callbacks == []
+    assert _messages(response)[0].startswith("No reminder sent")
+    assert "Remind" not in re.sub(r"Reminders", "", response.content.decode())
+
+    with schema_context(org_a.schema_name):
+        Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now() - timedelta(days=2))
+    assert f'action="/employees/{employee.pk}/remind/"' in client.get(_detail(employee)).content.decode()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(_detail(employee, "remind/"), follow=True)
+    assert len(callbacks) == 1
+    assert _messages(response) == ["A reminder is on its way to Asha Rao."]
+
+
+def test_inactive_employee_is_not_invited_from_the_detail_page(org_a):
+    employee = _employee(org_a, "E1", "Asha Rao")
+    with schema_context(org_a.schema_name):
+        employee_update(employee=employee, is_active=False)
+    response = _signed_in(org_a).post(_detail(employee, "invite/"), follow=True)
+    assert _messages(response) == ["No invitation sent: Asha Rao is inactive."]
+    with schema_context(org_a.schema_name):
+        assert not Invitation.objects.exists()
+
+
+# --- roles ---------------------------------------------------------------------------------
+
+
+def test_hr_admin_may_use_the_directory_and_detail(org_a):
+    employee = _employee(org_a, "E1", "Asha Rao")
+    client = _staff(org_a, Role.HR_ADMIN)
+    assert client.get(LIST, {"q": "asha"}).status_code == 200
+    assert client.get(_detail(employee)).status_code == 200
+    assert client.get(_detail(employee, "edit/")).status_code == 200
+
+
+def test_viewer_sees_no_names(org_a):
+    employee = _employee(org_a, "E1", "Asha Rao")
+    client = _staff(org_a, Role.VIEWER)
+
+    assert client.get(LIST, {"q": "asha"}).status_code == 403
+    assert client.get(_detail(employee)).status_code == 403
+    assert client.get(_detail(employee, "edit/")).status_code == 403
+    for action in ("edit/", "deactivate/", "reactivate/", "invite/", "remind/"):
+        assert client.post(_detail(employee, action), {"full_name": "X"}).status_code == 403
+    with schema_context(org_a.schema_name):
+        employee.refresh_from_db()
+        assert employee.is_active and employee.full_name == "Asha Rao"
+        assert not Invitation.objects.exists()
+
+
+@pytest.mark.parametrize("suffix", ["", "edit/"])
+def test_anonymous_users_are_sent_to_sign_in(org_a, suffix):
+    employee = _employee(org_a, "E1", "Asha Rao")
+    response = host_client(org_a.host).get(_detail(employee, suffix))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+# --- two organizations ---------------------------------------------------------------------
+
+
+def _bravo_employee(org_b: OrgFixture) -> Employee:
+    """An employee of bravo whose id names nobody in alpha (ids are per schema)."""
+    with schema_context(org_b.schema_name):
+        return Employee.objects.create(
+            pk=987_654_321, code="B1", full_name="Bravo Person", email="b1@example.com", department="Ops"
+        )
+
+
+def test_another_organizations_employee_is_not_found_from_every_url(org_a, org_b):
+    _employee(org_a, "A1", "Alpha Person")
+    theirs = _bravo_employee(org_b)
+    with schema_context(org_b.schema_name):
+        invitation_create(employee=theirs)
+        Invitation.objects.update(sent_at=timezone.now() - timedelta(days=2))
+    with schema_context(org_a.schema_name):
+        assert not Employee.objects.filter(pk=theirs.pk).exists()
+    client = _signed_in(org_a)
+
+    assert client.get(_detail(theirs)).status_code == 404
+    assert client.get(_detail(theirs, "edit/")).status_code == 404
+    for action in ("edit/", "deactivate/", "reactivate/", "invite/", "remind/"):
+        response = client.post(
+            _detail(theirs, action), {"code": "B1", "full_name": "Hacked", "email": "h@example.com"}
+        )
+        assert response.status_code == 404, action
+
+    with schema_context(org_b.schema_name):
+        theirs.refresh_from_db()
+        assert (theirs.full_name, theirs.is_active) == ("Bravo Person", True)
+        assert Invitation.objects.filter(employee=theirs).count() == 1
+        assert not AuditEvent.objects.filter(action__in=["employee.updated", "employee.deactivated"]).exists()
+
+
+def test_directory_search_never_reaches_another_organization(org_a, org_b):
+    _employee(org_a, "A1", "Alpha Person")
+    _employee(org_b, "B1", "Bravo Person")
+    client = _signed_in(org_a)
+    assert _codes(client.get(LIST, {"q": "person"})) == ["A1"]
+    assert _codes(client.get(LIST, {"q": "bravo"})) == []

@@ -1,0 +1,133 @@
+"""Organization site: bulk import of employees (upload, preview, confirm, progress)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from verification import imports
+from verification.models import ImportJob
+from verification.permissions import EMPLOYEE_MANAGERS, role_required
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("CSV or Excel file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+        error_messages={
+            "required": gettext_lazy("Choose a file to upload."),
+            "empty": gettext_lazy("The file is empty."),
+        },
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        # Checked before the file is read into memory.
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)d MB. Split it into smaller files.")
+                % {"limit": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+def _aliases() -> list[tuple[str, bool, tuple[str, ...]]]:
+    return [
+        (str(imports.FIELD_LABELS[name]), name in imports.REQUIRED_FIELDS, aliases)
+        for name, aliases in imports.COLUMN_ALIASES.items()
+    ]
+
+
+def _upload_page(request: HttpRequest, form: ImportUploadForm, status: int = 200) -> HttpResponse:
+    context = {
+        "form": form,
+        "aliases": _aliases(),
+        "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
+        "recent": ImportJob.objects.defer("content", "errors").select_related("created_by")[:5],
+    }
+    return render(request, "tenant/imports/upload.html", context, status=status)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method != "POST":
+        return _upload_page(request, form)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = imports.import_job_create(filename=upload.name, content=upload.read(), actor=request.user)
+        except imports.ImportFileError as exc:
+            form.add_error("file", exc.message)
+        else:
+            if job.status != ImportJob.Status.FAILED:
+                return redirect("verification:import_job", job_id=job.pk)
+            # A small file is checked at once: say what is wrong right here.
+            form.add_error("file", job.failure)
+    return _upload_page(request, form, status=400)
+
+
+def _job_context(job: ImportJob) -> dict[str, Any]:
+    processed = imports.import_job_progress(job)
+    percent = min(100, processed * 100 // job.total_rows) if job.total_rows else 0
+    summary = job.summary or {}
+    return {
+        "job": job,
+        "processed": processed,
+        "Status": ImportJob.Status,
+        "running": imports.import_job_is_running(job),
+        "percent": percent,
+        "summary": summary,
+        "more_errors": max(0, summary.get("errors_total", 0) - len(job.errors)),
+        "errors": [
+            {**error, "column_label": imports.FIELD_LABELS.get(error.get("column", ""), error.get("column"))}
+            for error in job.errors
+        ],
+    }
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_GET
+def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = imports.access_import_job(job_id)
+    context = _job_context(job)
+    if getattr(request, "htmx", False):
+        return render(request, "tenant/imports/_job_panel.html", context)
+    return render(request, "tenant/imports/job.html", context)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_POST
+def import_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = imports.access_import_job(job_id)
+    if not imports.import_job_confirm(job=job, actor=request.user):
+        messages.info(request, _("This import is not waiting for a confirmation."))
+    return redirect("verification:import_job", job_id=job.pk)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_POST
+def import_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = imports.access_import_job(job_id)
+    if imports.import_job_cancel(job=job):
+        messages.info(request, _("Import cancelled: nothing was written."))
+        return redirect("verification:import_upload")
+    messages.info(request, _("This import can no longer be cancelled."))
+    return redirect("verification:import_job", job_id=job.pk)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_GET
+def import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="employees-template.csv"'
+    return response
