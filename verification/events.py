@@ -48,6 +48,10 @@ def employee_created(employee: Employee, *, actor: Actor) -> AuditEvent:
     return _record("employee.created", employee=employee, actor=actor, code=employee.code)
 
 
+def employee_viewed(employee: Employee, *, actor: Actor) -> AuditEvent:
+    return _record("employee.viewed", employee=employee, actor=actor)
+
+
 def employee_updated(employee: Employee, *, actor: Actor, fields: list[str]) -> AuditEvent:
     return _record("employee.updated", employee=employee, actor=actor, fields=sorted(fields))
 
@@ -293,3 +297,7 @@ def retention_erased(employee: Employee, *, status_records: int, days: int) -> A
     return _record(
         "retention.erased", employee=employee, status_records_erased=status_records, retention_days=days
     )
+
+
+def data_summary_viewed(employee: Employee, *, ip: str | None) -> AuditEvent:
+    return _record("employee.data_summary_viewed", employee=employee, employee_acting=True, ip=ip)

@@ -175,9 +175,7 @@ def _csv_records(content: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportFileError(
-            _("The file is not UTF-8 text. In Excel, use \u201cSave as \u2192 CSV UTF-8\u201d.")
-        ) from None
+        raise ImportFileError(_("The file is not UTF-8 text. In Excel, use “Save as → CSV UTF-8”.")) from None
     first_line = next((line for line in io.StringIO(text) if line.strip()), "")
     try:
         delimiter = csv.Sniffer().sniff(first_line, delimiters=",;").delimiter
@@ -255,7 +253,7 @@ def _map_header(cells: Sequence[str]) -> tuple[list[tuple[int, str]], list[str]]
             continue
         if name in seen:
             raise ImportFileError(
-                _("The columns \u201c%(first)s\u201d and \u201c%(second)s\u201d both mean %(field)s.")
+                _("The columns “%(first)s” and “%(second)s” both mean %(field)s.")
                 % {"first": seen[name], "second": cell, "field": FIELD_LABELS[name]}
             )
         seen[name] = cell

@@ -210,10 +210,48 @@ def access_employee(employee_id: int | str) -> Employee:
 
 def employee_history(employee: Employee, *, limit: int = 200) -> list[AuditEvent]:
     """The audit trail of one employee (invitations, consents, verifications, HR's changes),
-    newest first, at most ``limit`` rows."""
-    return list(AuditEvent.objects.filter(employee_id=employee.pk).order_by("-at", "-id")[:limit])
+    newest first, at most ``limit`` rows. Views of the record are left out here (they are in
+    the audit log and in the employee's own summary)."""
+    return list(
+        AuditEvent.objects.filter(employee_id=employee.pk)
+        .exclude(action="employee.viewed")
+        .order_by("-at", "-id")[:limit]
+    )
 
 
 def employee_invitations(employee: Employee) -> list[Invitation]:
     """The employee's invitations, newest first."""
     return list(Invitation.objects.filter(employee=employee).order_by("-created_at", "-pk"))
+
+
+# --- what the organization holds about one employee (their own summary) ----------------------
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    employee: Employee
+    consents: list[Any]
+    attempts: list[Any]
+    status_records: list[Any]
+    staff_access: list[AuditEvent]  # who viewed or changed the record
+    exports: list[AuditEvent]  # exports of the directory since the record existed
+
+
+def employee_data_summary(employee: Employee) -> DataSummary:
+    """Everything the organization holds about ``employee``, and who looked at or exported it."""
+    return DataSummary(
+        employee=employee,
+        consents=list(employee.consents.order_by("decided_at")),
+        attempts=list(employee.attempts.order_by("created_at")),
+        status_records=list(employee.status_records.all()),
+        staff_access=list(
+            AuditEvent.objects.filter(
+                employee_id=employee.pk, actor_kind=AuditEvent.ActorKind.STAFF
+            ).order_by("-at")[:200]
+        ),
+        exports=list(
+            AuditEvent.objects.filter(action="export.downloaded", at__gte=employee.created_at).order_by(
+                "-at"
+            )[:200]
+        ),
+    )

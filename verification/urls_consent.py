@@ -16,4 +16,5 @@ urlpatterns = [
     path("<str:token>/resend/", consent.resend, name="resend"),
     path("<str:token>/done/", consent.done, name="done"),
     path("<str:token>/withdraw/", consent.withdraw, name="withdraw"),
+    path("<str:token>/my-data/", consent.my_data, name="my_data"),
 ]

@@ -25,6 +25,7 @@ from verification import events, ratelimit
 from verification.consent_forms import AgreeForm, DetailsForm, OtpForm
 from verification.errors import ErrorCode, message_for
 from verification.models import Consent, Invitation, VaccinationStatus, VerificationAttempt
+from verification.selectors import employee_data_summary
 from verification.services import attempts as attempt_services
 from verification.services import consent as consent_services
 from verification.services.invitations import access_invitation
@@ -302,3 +303,18 @@ def withdraw(request: HttpRequest, invitation: Invitation) -> HttpResponse:
         )
         return redirect(_url("landing", invitation))
     return render(request, "consent/withdraw.html", _context(invitation, consent=consent))
+
+
+@require_GET
+@employee_page
+def my_data(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    """What the organization holds about the employee, and who viewed or exported it."""
+    employee = invitation.employee
+    events.data_summary_viewed(employee, ip=_client_ip(request))
+    return render(
+        request,
+        "consent/my_data.html",
+        _context(
+            invitation, summary=employee_data_summary(employee), statuses=dict(VaccinationStatus.choices)
+        ),
+    )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from verification import selectors
+from verification import events, selectors
 from verification.forms import EmployeeEditForm, EmployeeFilterForm, EmployeeForm, EmployeeInviteForm
 from verification.models import Progress
 from verification.permissions import EMPLOYEE_MANAGERS, role_required
@@ -157,6 +157,7 @@ def _detail(employee_id: int) -> HttpResponse:
 @require_GET
 def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
     employee = selectors.access_employee(employee_id)
+    events.employee_viewed(employee, actor=request.user)  # the employee can see who looked
     history = [
         (event, EVENT_LABELS.get(event.action, event.action))
         for event in selectors.employee_history(employee)

@@ -1,0 +1,130 @@
+"""Every URL of an organization's site, walked: across organizations and across roles.
+
+New URL patterns are picked up automatically; a pattern this file does not know fails the
+test until it is given an expectation below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import URLPattern, URLResolver, get_resolver
+from django_tenants.utils import schema_context
+
+from conftest import OrgFixture, signed_in
+from verification.models import Employee, ImportJob
+from verification.roles import Role
+from verification.services import staff_user_create
+from verification.services.invitations import invitation_create
+
+pytestmark = pytest.mark.django_db
+
+# An id that exists in organization B and not in A (ids are per schema).
+FOREIGN_ID = 987_654
+
+# Pages anyone may open, signed in or not (they carry their own checks).
+OPEN = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "set_language",
+    "account:join",
+}
+EMPLOYEE_LINK = re.compile(r"^consent:")
+TWO_FACTOR = {"account:2fa_setup", "account:2fa_verify", "account:2fa_backup_codes"}
+EVERY_ROLE = {"verification:home", "verification:dashboard_live"} | TWO_FACTOR
+OWNER_ONLY = re.compile(r"^account:(team|settings|audit)")
+EMPLOYEE_MANAGERS = re.compile(r"^verification:(employee_|import_|reminders_send)")
+
+
+def _patterns(patterns=None, prefix: str = "", namespace: str | None = None) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    for p in patterns if patterns is not None else get_resolver("portal.urls_tenants").url_patterns:
+        if isinstance(p, URLResolver):
+            yield from _patterns(p.url_patterns, prefix + str(p.pattern), p.namespace or namespace)
+        elif isinstance(p, URLPattern):
+            yield (f"{namespace}:{p.name}" if namespace else str(p.name)), prefix + str(p.pattern)
+
+
+def _fill(pattern: str, token: str) -> str:
+    path = re.sub(r"<int:\w+>", str(FOREIGN_ID), pattern)
+    path = re.sub(r"<str:token>", token, path)
+    path = path.replace("<uidb64>", "MTIz").replace("<token>", "set-password")
+    return "/" + path
+
+
+@pytest.fixture
+def foreign_token(org_b: OrgFixture) -> str:
+    """Organization B's own objects, at ids A does not have, and a real link of B's."""
+    with schema_context(org_b.schema_name):
+        employee = Employee.objects.create(
+            pk=FOREIGN_ID, code="B-1", full_name="B Person", email="b@b.example"
+        )
+        ImportJob.objects.create(pk=FOREIGN_ID, filename="b.csv", content=b"")
+        User.objects.create_user(pk=FOREIGN_ID, username="mate@bravo.example", password="x-long-pass-1")
+        return invitation_create(employee=employee).token
+
+
+def test_every_url_of_b_is_not_found_from_a(org_a, org_b, foreign_token):
+    owner_a = signed_in(org_a)
+    for name, pattern in _patterns():
+        if "<" not in pattern:
+            continue
+        path = _fill(pattern, foreign_token)
+        for method in ("get", "post"):
+            response = getattr(owner_a, method)(path)
+            allowed = (200, 302, 404, 405, 410) if name in OPEN else (302, 404, 405, 410)
+            assert response.status_code in allowed, (name, method, path, response.status_code)
+            if response.status_code == 302:  # only to a login or back to a page of A's own
+                assert "/accounts/login/" in response["Location"] or name in OPEN, (
+                    name,
+                    method,
+                    response["Location"],
+                )
+            assert b"B Person" not in response.content and b"b.csv" not in response.content
+    with schema_context(org_b.schema_name):
+        assert User.objects.get(pk=FOREIGN_ID).is_active
+        assert Employee.objects.get(pk=FOREIGN_ID).is_active
+
+
+def _expected(name: str, role: Role) -> set[int]:
+    if name in OPEN or EMPLOYEE_LINK.match(name):
+        return {200, 302, 404, 405, 410}
+    if name in EVERY_ROLE:
+        return {200, 302}
+    if OWNER_ONLY.match(name):
+        return {200, 302, 405} if role == Role.OWNER else {403}
+    if EMPLOYEE_MANAGERS.match(name):
+        return {200, 302, 405} if role in (Role.OWNER, Role.HR_ADMIN) else {403}
+    raise AssertionError(f"no expectation for the URL {name}: add it to test_url_matrix.py")
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_role_matrix_over_every_url(org_a, role):
+    email = f"{role.value}-matrix@alpha.example"
+    with schema_context(org_a.schema_name):
+        staff_user_create(email=email, full_name="M", password="x-long-pass-2", role=role)
+        employee = Employee.objects.create(code="M-1", full_name="Matrix Person", email="m@a.example")
+        job = ImportJob.objects.create(filename="m.csv", content=b"code,full name,email\n")
+    client = signed_in(org_a, email)
+    for name, pattern in _patterns():
+        if name in ("logout", "account:2fa_setup", "account:2fa_verify") or name.endswith(
+            ("_deactivate", "_role", "_reset_2fa")
+        ):
+            continue  # would end this session or change the user under test
+        path = "/" + re.sub(
+            r"<int:(\w+)>", lambda m: str(job.pk if "job" in m.group(1) else employee.pk), pattern
+        )
+        path = re.sub(r"<str:token>|<uidb64>|<token>", "x", path)
+        status = client.get(path).status_code
+        assert status in _expected(name, role), (role, name, path, status)
+        if role == Role.VIEWER and status == 200:
+            assert "Matrix Person" not in client.get(path).content.decode(), (
+                name,
+                "a Viewer must not see names",
+            )
