@@ -121,10 +121,26 @@ def test_role_matrix_over_every_url(org_a, role):
             r"<int:(\w+)>", lambda m: str(job.pk if "job" in m.group(1) else employee.pk), pattern
         )
         path = re.sub(r"<str:token>|<uidb64>|<token>", "x", path)
-        status = client.get(path).status_code
+        response = client.get(path)
+        status = response.status_code
         assert status in _expected(name, role), (role, name, path, status)
+        _assert_security_headers(response, name)
         if role == Role.VIEWER and status == 200:
             assert "Matrix Person" not in client.get(path).content.decode(), (
                 name,
                 "a Viewer must not see names",
             )
+
+
+def _assert_security_headers(response, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Every page: CSP without unsafe-inline, no framing, nosniff; inline scripts carry the nonce."""
+    csp = response["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp, name
+    assert response["X-Frame-Options"] == "DENY" and response["X-Content-Type-Options"] == "nosniff", name
+    assert response.has_header("Referrer-Policy"), name
+    if response.get("Content-Type", "").startswith("text/html") and not getattr(response, "streaming", False):
+        nonce = re.search(r"'nonce-([^']+)'", csp)
+        for tag in re.findall(r"<script\b[^>]*>", response.content.decode()):
+            if "src=" in tag or 'type="application/json"' in tag:
+                continue
+            assert nonce and f'nonce="{nonce.group(1)}"' in tag, (name, tag)
