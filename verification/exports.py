@@ -1,9 +1,9 @@
 """Exports of the employee directory: CSV and XLSX, streamed, with the directory's filters.
 
 Both formats read the same query (``export_sql``): every cell is computed by PostgreSQL
-(labels, the masked mobile, local times, neutralised text), read from a server-side cursor a
-chunk at a time, and written as CSV by Python's csv module or as XLSX by XlsxWriter in
-constant-memory mode. Neither holds more than a chunk of rows
+(labels, the masked mobile, local times, neutralised text). The CSV is PostgreSQL's own
+``COPY ... TO STDOUT`` streamed as it arrives; the XLSX is the same rows from a server-side
+cursor written by XlsxWriter in constant-memory mode. Neither holds more than a chunk of rows
 in memory, whatever the row count.
 
 Cells that a spreadsheet would read as a formula (starting with ``= + - @``, tab or CR) are
@@ -12,13 +12,13 @@ prefixed with a single quote (OWASP "CSV injection").
 
 from __future__ import annotations
 
-import csv
-import io
+import contextlib
 import tempfile
 from collections.abc import Generator, Iterator
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
@@ -189,28 +189,36 @@ def _csv_line(cells: list[str]) -> bytes:
 
 
 def csv_stream(query: tuple[str, tuple[Any, ...]], *, organization: Any) -> Generator[bytes]:
-    """The CSV of ``query`` (``export_sql``) as byte chunks: a BOM and the header, then the
-    rows from a server-side cursor in chunks of about ``CSV_CHUNK_BYTES``.
+    """The CSV of ``query`` (``export_sql``) as byte chunks: a BOM and the header, then
+    PostgreSQL's own ``COPY ... TO STDOUT`` output in chunks of about ``CSV_CHUNK_BYTES``.
 
     The query runs when the stream is first read (after the view has returned), in
     ``organization``'s schema whatever the connection was switched to meanwhile. A download
-    cut short closes the generator: the cursor is closed and its transaction (a savepoint if
-    one is open) rolls back, so the connection is clean for the next request. (PostgreSQL's
-    COPY was faster, but cancelling a COPY half-read could leave the connection hanging.)
+    cut short closes the generator: the COPY is cancelled on the server and drained, and its
+    transaction (a savepoint if one is open) rolls back, so the connection is clean again.
     """
     yield UTF8_BOM + _csv_line([neutralise(h) for h in headers()])
     sql, params = query
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    with tenant_context(organization), transaction.atomic():
-        for row in export_cursor_rows(sql, params):
-            writer.writerow(["" if cell is None else cell for cell in row])
-            if out.tell() >= CSV_CHUNK_BYTES:
-                yield out.getvalue().encode()
-                out.seek(0)
-                out.truncate()
-        if out.tell():
-            yield out.getvalue().encode()
+    with tenant_context(organization), transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor, already on the organization's schema
+        with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, ENCODING 'UTF8')", params) as copy:
+            buffer = bytearray()
+            try:
+                for data in copy:
+                    buffer += data
+                    if len(buffer) >= CSV_CHUNK_BYTES:
+                        yield bytes(buffer)
+                        buffer.clear()
+            except GeneratorExit:
+                # The client went away mid-COPY: stop the server, then read what it already
+                # sent until it reports the cancellation, so the protocol is back in step.
+                raw.connection.cancel_safe()
+                with contextlib.suppress(psycopg.Error):
+                    for _ in copy:
+                        pass
+                raise
+            if buffer:
+                yield bytes(buffer)
 
 
 # --- XLSX ------------------------------------------------------------------------------------
