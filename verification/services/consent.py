@@ -30,19 +30,33 @@ def consent_latest(invitation: Invitation) -> Consent | None:
     return invitation.consents.order_by("-decided_at", "-pk").first()
 
 
+def _decision_record(
+    *, invitation: Invitation, decision: str, language: str, ip: str | None, user_agent: str
+) -> tuple[Invitation, Consent]:
+    """Lock the invitation, check it can still be answered, and record the decision."""
+    invitation = Invitation.objects.select_for_update().select_related("employee").get(pk=invitation.pk)
+    _check_usable(invitation)
+    consent = Consent.objects.create(
+        employee=invitation.employee,
+        invitation=invitation,
+        decision=decision,
+        notice_version=settings.CONSENT_NOTICE_VERSION,
+        language=language,
+        ip_address=ip,
+        user_agent=user_agent[:400],
+    )
+    return invitation, consent
+
+
 def consent_give(*, invitation: Invitation, language: str, ip: str | None, user_agent: str) -> Consent:
     """Record the employee's consent to the current notice, through their invitation."""
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("employee").get(pk=invitation.pk)
-        _check_usable(invitation)
-        consent = Consent.objects.create(
-            employee=invitation.employee,
+        invitation, consent = _decision_record(
             invitation=invitation,
             decision=Consent.Decision.GIVEN,
-            notice_version=settings.CONSENT_NOTICE_VERSION,
             language=language,
-            ip_address=ip,
-            user_agent=user_agent[:400],
+            ip=ip,
+            user_agent=user_agent,
         )
         Employee.objects.filter(pk=invitation.employee_id).update(progress=Progress.CONSENTED)
         events.consent_given(consent, ip=ip)
@@ -54,16 +68,12 @@ def consent_decline(*, invitation: Invitation, language: str, ip: str | None, us
     from verification.tasks import receipt_send_task
 
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("employee").get(pk=invitation.pk)
-        _check_usable(invitation)
-        consent = Consent.objects.create(
-            employee=invitation.employee,
+        invitation, consent = _decision_record(
             invitation=invitation,
             decision=Consent.Decision.DECLINED,
-            notice_version=settings.CONSENT_NOTICE_VERSION,
             language=language,
-            ip_address=ip,
-            user_agent=user_agent[:400],
+            ip=ip,
+            user_agent=user_agent,
         )
         invitation.used_at = timezone.now()
         invitation.save(update_fields=["used_at"])
