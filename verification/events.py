@@ -170,9 +170,9 @@ def invitation_opened(invitation: Invitation, *, ip: str | None) -> AuditEvent:
     )
 
 
-def consent_given(consent: Any, *, ip: str | None) -> AuditEvent:
+def _consent_decision(action: str, consent: Any, *, ip: str | None) -> AuditEvent:
     return _record(
-        "consent.given",
+        action,
         employee=consent.employee,
         employee_acting=True,
         ip=ip,
@@ -180,18 +180,14 @@ def consent_given(consent: Any, *, ip: str | None) -> AuditEvent:
         notice_version=consent.notice_version,
         language=consent.language,
     )
+
+
+def consent_given(consent: Any, *, ip: str | None) -> AuditEvent:
+    return _consent_decision("consent.given", consent, ip=ip)
 
 
 def consent_declined(consent: Any, *, ip: str | None) -> AuditEvent:
-    return _record(
-        "consent.declined",
-        employee=consent.employee,
-        employee_acting=True,
-        ip=ip,
-        consent_id=consent.pk,
-        notice_version=consent.notice_version,
-        language=consent.language,
-    )
+    return _consent_decision("consent.declined", consent, ip=ip)
 
 
 def consent_withdrawn(consent: Any, *, ip: str | None, records_erased: int) -> AuditEvent:
