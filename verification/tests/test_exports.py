@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import UTC, datetime
 
 import openpyxl
@@ -217,6 +218,17 @@ def test_xlsx_cells_that_would_be_formulas_are_neutralised_text(org_a):
     assert all(c.data_type == "s" for c in cells[:6] if c.value is not None)  # text, never a formula
     assert cells[4].value == "'+cmd|' /C calc'!A0"
     assert cells[5].value == "'\tPune"
+    assert b"<f>" not in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+
+
+def test_xlsx_header_is_bold_and_frozen(org_a):
+    _people(org_a)
+    workbook = openpyxl.load_workbook(io.BytesIO(_content(_signed_in(org_a).get(XLSX))))
+    sheet = workbook.active
+    assert sheet.title == "Employees"
+    assert sheet.freeze_panes == "A2"
+    assert all(cell.font.b for cell in sheet[1])
+    assert not any(cell.font.b for cell in sheet[2])
 
 
 # --- audit, headers ------------------------------------------------------------------------
