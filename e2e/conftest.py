@@ -27,6 +27,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The employee's phone and HR's desktop.
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -59,6 +67,8 @@ class Shots:
     def __init__(self, name: str) -> None:
         self.folder = ARTIFACTS / name
         self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.glob("*.png"):  # a previous run's, perhaps of other steps
+            old.unlink()
         self.n = 0
 
     def __call__(self, page, label: str) -> None:  # type: ignore[no-untyped-def]
@@ -81,20 +91,39 @@ def wait_for(probe, timeout: float = 30.0):  # type: ignore[no-untyped-def]
         time.sleep(0.2)
 
 
+def totp_enrol(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """On the two-factor set-up page, enrol an authenticator as a person would.
+
+    Reads the secret shown under the QR code, computes the current 6-digit code from it
+    (RFC 6238), confirms, and returns the backup codes the next page shows once; then leaves
+    that page by its "continue" button.
+    """
+    from base64 import b32decode
+
+    from django_otp.oath import totp
+
+    assert "/account/2fa/setup/" in page.url, page.url
+    secret = page.inner_text("code.secret").replace(" ", "")
+    page.fill("#id_code", f"{totp(b32decode(secret)):06d}")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/account/2fa/backup-codes/**")
+    codes = [c.strip() for c in page.locator(".backup-codes code").all_inner_texts()]
+    assert len(codes) == 10, codes
+    page.click("a.button")
+    page.wait_for_load_state()
+    return codes
+
+
 @pytest.fixture
 def staff_sign_in(committed_db):  # type: ignore[no-untyped-def]
     """Sign a staff user in through the browser, two-factor included.
 
-    The first time, it enrols an authenticator the way a person would: it reads the secret
-    shown under the QR code and computes the 6-digit code from it (RFC 6238), then keeps the
-    backup codes the page shows once. Later sign-ins use one of those backup codes. Devices
+    The first time, it enrols an authenticator the way a person would (``totp_enrol``), then
+    keeps the backup codes the page shows once. Later sign-ins use one of those backup codes. Devices
     made here are removed afterwards.
     """
-    from base64 import b32decode
-
     from django.contrib.auth.models import User
     from django_otp import devices_for_user
-    from django_otp.oath import totp
     from django_tenants.utils import schema_context
 
     backup: dict[tuple[str, str], list[str]] = {}
@@ -112,15 +141,8 @@ def staff_sign_in(committed_db):  # type: ignore[no-untyped-def]
         page.click("main form button[type=submit]")
         page.wait_for_load_state()
         if "/account/2fa/setup/" in page.url:
-            secret = page.inner_text("code.secret").replace(" ", "")
-            page.fill("#id_code", f"{totp(b32decode(secret)):06d}")
-            page.click("main form button[type=submit]")
-            page.wait_for_url("**/account/2fa/backup-codes/**")
-            backup[(org.schema_name, email)] = [
-                c.strip() for c in page.locator(".backup-codes code").all_inner_texts()
-            ]
+            backup[(org.schema_name, email)] = totp_enrol(page)
             enrolled.append((org.schema_name, email))
-            page.click("a.button")
         elif "/account/2fa/verify/" in page.url:
             page.fill("#id_code", backup[(org.schema_name, email)].pop())
             page.click("main form button[type=submit]")

@@ -11,19 +11,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from conftest import OWNER_PASSWORD
-from e2e.conftest import wait_for
+from e2e.conftest import PHONE, wait_for
 from verification.models import Consent, Employee, Invitation, StatusRecord
 from verification.services.employees import employee_create
 from verification.services.invitations import invitation_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
-
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 
 
 @pytest.fixture

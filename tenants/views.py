@@ -40,13 +40,29 @@ def _signup_allowed(request: HttpRequest) -> bool:
     return cache.incr(key) <= settings.SIGNUPS_PER_HOUR_PER_IP
 
 
+def organization_origins(request: HttpRequest) -> str:
+    """CSP source matching every organization's site: same scheme and port as this request."""
+    port = request.get_port()
+    default_port = "443" if request.is_secure() else "80"
+    return f"{request.scheme}://*.{settings.BASE_DOMAIN}" + ("" if port == default_port else f":{port}")
+
+
+def _signup_page(request: HttpRequest, form: SignupForm, status: int = 200) -> HttpResponse:
+    response = render(request, "public/signup.html", {"form": form}, status=status)
+    # The form's answer is a redirect to the new organization's own subdomain, and browsers
+    # check a form's redirects against form-action too: without this, Chromium blocks it
+    # (the organization is created, the person stays on this page).
+    response._csp_update = {"form-action": [organization_origins(request)]}  # type: ignore[attr-defined]
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if not _signup_allowed(request):
             form.add_error(None, _("Too many sign-ups from your network. Try again in an hour."))
-            return render(request, "public/signup.html", {"form": form}, status=429)
+            return _signup_page(request, form, status=429)
         data = form.cleaned_data
         try:
             organization = organization_create(
@@ -64,7 +80,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 request, organization, reverse("login", urlconf=settings.ROOT_URLCONF)
             )
             return HttpResponseRedirect(f"{login_url}?welcome=1")
-    return render(request, "public/signup.html", {"form": form})
+    return _signup_page(request, form)
 
 
 def organization_not_found(request: HttpRequest) -> HttpResponse:

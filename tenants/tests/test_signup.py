@@ -46,6 +46,18 @@ def test_signup_creates_organization_domain_and_owner(public_client):
         assert Permission.objects.filter(codename="add_user").exists()
 
 
+def test_signup_form_may_be_answered_by_a_redirect_to_an_organization_site(public_client):
+    # Browsers check a form's redirect against form-action: the sign-up page must allow the
+    # organizations' subdomains (same scheme and port), and only this page.
+    def form_action(path: str) -> str:
+        csp = public_client.get(path)["Content-Security-Policy"]
+        directives = dict(d.strip().partition(" ")[::2] for d in csp.split(";"))
+        return directives["form-action"]
+
+    assert form_action("/signup/") == "'self' http://*.localhost"
+    assert form_action("/") == "'self'"
+
+
 def test_new_owner_can_sign_in_on_the_new_subdomain(public_client):
     public_client.post("/signup/", GOOD)
     client = host_client("newco.localhost")
