@@ -10,6 +10,10 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 
+# Imported here, once, by the importing thread: limits imports redis lazily on first use, and
+# under a threaded server a second request thread could find it half-imported in sys.modules
+# (no __version__ yet, read as 0.0.0) and fail with "minimum version of 3.0 for 'redis'".
+import redis  # noqa: F401
 from django.conf import settings
 from django.db import connection
 from limits import RateLimitItem, parse, storage, strategies

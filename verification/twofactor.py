@@ -71,12 +71,15 @@ def second_factor_check(*, user: User, token: str):  # type: ignore[no-untyped-d
     Failures are audited, never the code itself.
     """
     token = token.strip().replace(" ", "")
-    for device in devices_for_user(user, confirmed=True, for_verify=True):
-        if device.verify_token(token):
-            events.two_factor_verified(
-                user, device_kind="backup" if isinstance(device, StaticDevice) else "app"
-            )
-            return device
+    # for_verify locks the devices (SELECT ... FOR UPDATE, so one code cannot pass twice at
+    # once), which needs a transaction: requests run in autocommit.
+    with transaction.atomic():
+        for device in devices_for_user(user, confirmed=True, for_verify=True):
+            if device.verify_token(token):
+                events.two_factor_verified(
+                    user, device_kind="backup" if isinstance(device, StaticDevice) else "app"
+                )
+                return device
     events.two_factor_failed(user, step="verify")
     return None
 
