@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from celery.signals import task_prerun
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from tenant_schemas_celery.app import CeleryApp
 from tenant_schemas_celery.task import TenantTask
 
@@ -62,5 +63,19 @@ app.autodiscover_tasks()
 def _reuse_database_connections(sender: CeleryApp, **kwargs: Any) -> None:
     # Celery's Django fix-up reads this un-namespaced key when the worker starts: keep the
     # worker's connection across tasks instead of closing it around each one (CONN_MAX_AGE
-    # still applies). Done here, not at import, so importing `portal` loads no settings.
+    # still applies: see _drop_unusable_database_connections). Done here, not at import, so
+    # importing `portal` loads no settings.
     sender.conf.CELERY_DB_REUSE_MAX = settings.CELERY_DB_REUSE_MAX
+
+
+@task_prerun.connect
+def _drop_unusable_database_connections(sender: Any = None, **kwargs: Any) -> None:
+    # With CELERY_DB_REUSE_MAX, Celery no longer closes connections around tasks, and nothing
+    # else does what Django does around each request: a connection the server dropped
+    # (restart, failover, pg_terminate_backend) would fail every task of this process until
+    # the reuse count ran out. Drop it if a task saw it fail, or if it outlived CONN_MAX_AGE;
+    # with CONN_HEALTH_CHECKS it is checked before its next use (found by `make faults`).
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return  # run in the caller's process (.apply()): its connection is the caller's business
+    for database in connections.all(initialized_only=True):
+        database.close_if_unusable_or_obsolete()

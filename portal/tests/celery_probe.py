@@ -12,7 +12,8 @@ from django.db import connection
 @shared_task
 def record_schema(token: str) -> None:
     """Leave a trace of where this task ran: schema and database backend process id."""
-    connection.ensure_connection()
-    pid = connection.connection.info.backend_pid
+    with connection.cursor() as cursor:  # a cursor: the connection's health check runs first
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
     schema = connection.schema_name  # type: ignore[attr-defined]
     Group.objects.create(name=f"probe:{token}:{schema}:{pid}:{uuid.uuid4().hex[:8]}")

@@ -124,3 +124,27 @@ def test_reliability_settings():
     assert visibility > settings.CELERY_MAX_TASK_DELAY > conf.task_time_limit
     assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0
     assert settings.TENANT_LIMIT_SET_CALLS is True
+
+
+@pytest.mark.worker
+def test_worker_recovers_when_the_database_drops_its_connection(celery_worker_process, committed_db, org_a):
+    """A connection the server ended (restart, failover) is replaced before the next task,
+    not reused until Celery's reuse count runs out (each task would fail until then)."""
+    from django.db import connection
+
+    token = uuid.uuid4().hex
+    try:
+        with schema_context(org_a.schema_name):
+            record_schema.delay(token)
+        (first,) = _wait_for_traces(org_a.schema_name, token)
+        with connection.cursor() as cursor:
+            # Waits (up to 5 s) until the backend has gone.
+            cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [int(first.split(":")[3])])
+            assert cursor.fetchone() == (True,)
+        with schema_context(org_a.schema_name):
+            record_schema.delay(token)
+        traces = _wait_for_traces(org_a.schema_name, token, count=2)
+        assert len(traces) == 2, "the task after the dropped connection failed"
+        assert traces[0].split(":")[3] != traces[1].split(":")[3]
+    finally:
+        _cleanup(token, org_a.schema_name)
