@@ -13,7 +13,7 @@ export PORT
 export PUBLIC_PORT ?= $(PORT)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv services services-down migrate run test e2e lint check-deploy bench clean
+.PHONY: help venv services services-down migrate run test e2e lint check-deploy bench faults clean
 
 help:
 	@echo "make run           start the demo (web, worker, beat) on http://localhost:$(PORT)"
@@ -22,6 +22,7 @@ help:
 	@echo "make lint          ruff, mypy, bandit (high findings), pip-audit (known vulnerable pins)"
 	@echo "make check-deploy  Django's deploy checks with production settings"
 	@echo "make bench         benchmarks (figures and ratios)"
+	@echo "make faults        verifications under faults (worker kill, Redis, provider, DB); bench/out/faults.json"
 	@echo "make services-down stop the embedded PostgreSQL and Redis (data stays in .data/)"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -80,6 +81,9 @@ check-deploy: venv
 
 bench: migrate
 	$(BIN)/python -m bench
+
+faults: migrate
+	$(BIN)/python -m bench.faults
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

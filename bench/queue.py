@@ -68,17 +68,24 @@ def _send(schema: str, worker: Worker, pks: range) -> None:
 
 def tasks_per_second(schema: str, env: dict[str, str], tasks: int = TASKS) -> float:
     """Throughput of ``tasks`` counter bumps in ``schema`` through a worker started with ``env``."""
+    with celery_worker(include="bench.queue_tasks", concurrency=CONCURRENCY, env=env) as worker:
+        return bumps_per_second(schema, worker, tasks)
+
+
+def bumps_per_second(schema: str, worker: Worker, tasks: int = TASKS) -> float:
+    """Throughput of ``tasks`` counter bumps in ``schema`` through a running ``worker``.
+
+    The worker must have been started with ``include="bench.queue_tasks"``. A few warm-up
+    tasks run first, off the clock (they also show the worker is ready).
+    """
     total = WARMUP_TASKS + tasks
     _rows_reset(schema, total)
-    with celery_worker(include="bench.queue_tasks", concurrency=CONCURRENCY, env=env) as worker:
-        # The worker is ready once it has done the warm-up tasks.
-        _send(schema, worker, range(1, WARMUP_TASKS + 1))
-        worker.wait_until(lambda: _rows_done(schema) >= WARMUP_TASKS, timeout=120, what="warm-up")
-        started = time.perf_counter()
-        _send(schema, worker, range(WARMUP_TASKS + 1, total + 1))
-        worker.wait_until(lambda: _rows_done(schema) >= total, timeout=TIMEOUT_S, what=f"{tasks} tasks")
-        elapsed = time.perf_counter() - started
-    return tasks / elapsed
+    _send(schema, worker, range(1, WARMUP_TASKS + 1))
+    worker.wait_until(lambda: _rows_done(schema) >= WARMUP_TASKS, timeout=120, what="warm-up")
+    started = time.perf_counter()
+    _send(schema, worker, range(WARMUP_TASKS + 1, total + 1))
+    worker.wait_until(lambda: _rows_done(schema) >= total, timeout=TIMEOUT_S, what=f"{tasks} tasks")
+    return tasks / (time.perf_counter() - started)
 
 
 def run() -> list[Figure]:

@@ -34,6 +34,11 @@ class Worker:
         text = self.log_path.read_text(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
+    def check(self) -> None:
+        """Raise if the worker process has exited."""
+        if self.process.poll() is not None:
+            raise WorkerError(f"the worker exited ({self.process.returncode}):\n{self.log_tail()}")
+
     def wait_until(self, condition: Callable[[], bool], *, timeout: float, what: str) -> None:
         """Poll ``condition`` until it holds; raise if the worker dies or time runs out."""
         deadline = time.monotonic() + timeout
@@ -64,8 +69,30 @@ def celery_worker(
     the test-suite's worker ever takes its tasks. Send to it with ``queue=worker.queue``.
     """
     queue = new_queue()
+    worker = worker_start(queue=queue, include=include, concurrency=concurrency, env=env, loglevel=loglevel)
+    failed = True
+    try:
+        yield worker
+        failed = False
+    finally:
+        worker_stop(worker, keep_log=failed)
+        queue_delete(queue)
+
+
+def worker_start(
+    *,
+    queue: str,
+    include: str = "",
+    concurrency: int = 2,
+    env: Mapping[str, str] | None = None,
+    loglevel: str = "WARNING",
+) -> Worker:
+    """Start a prefork worker on ``queue`` (also its default queue); stop it with ``worker_stop``.
+
+    For callers that stop workers themselves (the fault harness kills one and starts the next
+    on the same queue); everyone else uses ``celery_worker()``.
+    """
     log_fd, log_name = tempfile.mkstemp(prefix=f"{queue}-", suffix=".log")
-    log_path = Path(log_name)
     full_env = {
         **os.environ,
         "DATABASE_NAME": connection.settings_dict["NAME"],
@@ -75,8 +102,8 @@ def celery_worker(
     command = [
         sys.executable, "-m", "celery", "-A", "portal", "worker",
         "--pool", "prefork", "--concurrency", str(concurrency),
-        "--queues", queue, "--include", include,
-        "--hostname", f"{queue}@%h", "--loglevel", loglevel,
+        "--queues", queue, *(["--include", include] if include else []),
+        "--hostname", f"{queue}-{uuid.uuid4().hex[:4]}@%h", "--loglevel", loglevel,
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     with os.fdopen(log_fd, "wb") as log_file:
@@ -89,18 +116,16 @@ def celery_worker(
             # Its own process group, so that the pool's children can be killed with it.
             start_new_session=True,
         )
-    worker = Worker(process=process, log_path=log_path, queue=queue)
-    failed = True
-    try:
-        yield worker
-        failed = False
-    finally:
-        _stop(process)
-        queue_delete(queue)
-        if failed:
-            print(f"bench: worker log kept at {log_path}", file=sys.stderr)
-        else:
-            log_path.unlink(missing_ok=True)
+    return Worker(process=process, log_path=Path(log_name), queue=queue)
+
+
+def worker_stop(worker: Worker, *, keep_log: bool = False) -> None:
+    """Stop the worker (see ``_stop``); keep its log only if asked (something failed)."""
+    _stop(worker.process)
+    if keep_log:
+        print(f"bench: worker log kept at {worker.log_path}", file=sys.stderr)
+    else:
+        worker.log_path.unlink(missing_ok=True)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
