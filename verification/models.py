@@ -52,6 +52,9 @@ class Employee(models.Model):
         choices=VaccinationStatus.choices, null=True, blank=True
     )
     status_verified_at = models.DateTimeField(null=True, blank=True)
+    #: When the newest invitation was created (None: never invited); set by invitation_create
+    #: in the invitation's transaction, so the directory and exports need no join for it.
+    last_invited_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -30,14 +30,11 @@ def staff_user_role(user: User) -> Role | None:
 
 
 def _with_last_invitation(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
-    """``queryset`` annotated from each employee's newest invitation: ``last_invited_at``
-    (created) and ``last_invitation_sent_at`` (e-mailed; None while the e-mail is still
-    queued). Both are None for someone never invited."""
+    """``queryset`` annotated from each employee's newest invitation with
+    ``last_invitation_sent_at`` (e-mailed; None while the e-mail is still queued, and for
+    someone never invited). When it was created is on the row: ``last_invited_at``."""
     newest = Invitation.objects.filter(employee=OuterRef("pk")).order_by("-created_at", "-pk")
-    return queryset.annotate(
-        last_invited_at=Subquery(newest.values("created_at")[:1]),
-        last_invitation_sent_at=Subquery(newest.values("sent_at")[:1]),
-    )
+    return queryset.annotate(last_invitation_sent_at=Subquery(newest.values("sent_at")[:1]))
 
 
 def employee_list() -> QuerySet[Employee]:

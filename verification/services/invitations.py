@@ -65,14 +65,17 @@ def invitation_create(*, employee: Employee, actor: Actor = None) -> Invitation:
             expires_at=now + timedelta(days=days),
             created_by=actor if actor is not None and actor.is_authenticated else None,  # type: ignore[misc]
         )
+        changes: dict[str, object] = {"last_invited_at": invitation.created_at}
         if employee.progress in (
             Progress.NOT_INVITED,
             Progress.DECLINED,
             Progress.WITHDRAWN,
             Progress.FAILED,
         ):
-            Employee.objects.filter(pk=employee.pk).update(progress=Progress.INVITED)
-            employee.progress = Progress.INVITED
+            changes["progress"] = Progress.INVITED
+        Employee.objects.filter(pk=employee.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(employee, name, value)
         events.invitation_created(invitation, actor=actor)
         transaction.on_commit(lambda: invitation_send_task.delay(invitation.pk))
     return invitation

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import openpyxl
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -17,7 +18,7 @@ from django_tenants.utils import schema_context
 
 from conftest import OrgFixture, host_client
 from verification import exports
-from verification.models import AuditEvent, Employee, Invitation, Progress
+from verification.models import AuditEvent, Employee, Progress
 from verification.roles import Role
 from verification.selectors import EmployeeFilters
 from verification.services.invitations import invitation_create
@@ -67,8 +68,8 @@ def _people(org: OrgFixture) -> dict[str, Employee]:
             vaccination_status=2,
             status_verified_at=datetime(2026, 3, 1, 6, 30, 15, 123456, tzinfo=UTC),
         )
-        invitation = invitation_create(employee=invited)
-        Invitation.objects.filter(pk=invitation.pk).update(created_at=datetime(2026, 2, 1, 20, 0, tzinfo=UTC))
+        with time_machine.travel(datetime(2026, 2, 1, 20, 0, tzinfo=UTC), tick=False):
+            invitation_create(employee=invited)
         Employee.objects.filter(pk=inactive.pk).update(is_active=False)
     return {"E1": verified, "E2": invited, "E3": inactive}
 

@@ -53,7 +53,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
 @require_GET
 def export_xlsx(request: HttpRequest) -> FileResponse:
     filters = EmployeeFilterForm(request.GET).filters()
-    # The workbook is complete (in a spooled temporary file) before it is streamed: an XLSX
+    # The workbook is complete (in a temporary file) before it is streamed: an XLSX
     # is a zip whose index comes last.
     out, count = exports.xlsx_file(exports.export_sql(filters))
     events.export_downloaded(
