@@ -278,7 +278,7 @@ _SANDBOX_CALLS, _SANDBOX_WINDOW_S = env("KYCVS_SANDBOX_RATE_LIMIT", default="100
 KYCVS_SANDBOX_RATE_LIMIT = (int(_SANDBOX_CALLS), int(_SANDBOX_WINDOW_S))
 # Faults injected into every API answer until changed at /sandbox/control/faults:
 # latency_ms, error_rate (0-1, answers 503), timeout_rate (0-1, waits timeout_s then 504),
-# burst_429 (the next N calls answer 429).
+# burst_429 / burst_503 / burst_timeout (the next N calls answer 429, 503, or 504 after timeout_s).
 KYCVS_SANDBOX_FAULTS: dict[str, float] = {}
 
 # --- Bulk import of employees -------------------------------------------------------------

@@ -203,6 +203,16 @@ def test_429_burst_then_recovery(sandbox):
     assert client.request_otp(mobile="9000000001", full_name="Ravi Kumar").txn_id
 
 
+@pytest.mark.parametrize("burst", [{"burst_503": 2}, {"burst_timeout": 2, "timeout_s": 0.2}])
+def test_503_and_timeout_bursts_then_recovery(sandbox, burst):
+    sandbox.set_faults(**burst)
+    client = sandbox.client()
+    for _ in range(2):
+        with pytest.raises(UpstreamUnavailable):
+            client.request_otp(mobile="9000000001", full_name="Ravi Kumar")
+    assert client.request_otp(mobile="9000000001", full_name="Ravi Kumar").txn_id
+
+
 def test_server_errors_are_retryable(sandbox):
     sandbox.set_faults(error_rate=1)
     with pytest.raises(UpstreamUnavailable) as caught:

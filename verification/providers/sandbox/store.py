@@ -20,7 +20,15 @@ from django.conf import settings
 from django.utils import timezone
 
 INBOX_KEEP = 500
-FAULT_FIELDS = ("latency_ms", "error_rate", "timeout_rate", "timeout_s", "burst_429")
+FAULT_FIELDS = (
+    "latency_ms",
+    "error_rate",
+    "timeout_rate",
+    "timeout_s",
+    "burst_429",
+    "burst_503",
+    "burst_timeout",
+)
 
 
 @lru_cache(maxsize=4)
@@ -193,12 +201,16 @@ def faults_clear() -> None:
     _r().delete(_key("faults"))
 
 
-def burst_429_take() -> bool:
-    """Use up one answer of a 429 burst; True while the burst lasts."""
-    left = _r().hincrbyfloat(_key("faults"), "burst_429", -1)
+BURSTS = ("burst_429", "burst_503", "burst_timeout")
+
+
+def burst_take(field: str) -> bool:
+    """Use up one answer of a burst (``BURSTS``: the next N calls fail that way); True while
+    the burst lasts. Atomic, so concurrent calls never take more answers than N."""
+    left = _r().hincrbyfloat(_key("faults"), field, -1)
     if float(left) >= 0:
         return True
-    _r().hset(_key("faults"), "burst_429", "0")
+    _r().hset(_key("faults"), field, "0")
     return False
 
 

@@ -58,8 +58,13 @@ def cowin_api(view: View) -> View:
         faults = store.faults_get()
         if faults["latency_ms"]:
             time.sleep(faults["latency_ms"] / 1000)
-        if faults["burst_429"] > 0 and store.burst_429_take():
+        if faults["burst_429"] > 0 and store.burst_take("burst_429"):
             return _error(429, "RATE_LIMITED", "Too many requests.", retry_after=1)
+        if faults["burst_503"] > 0 and store.burst_take("burst_503"):
+            return _error(503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable.")
+        if faults["burst_timeout"] > 0 and store.burst_take("burst_timeout"):
+            time.sleep(faults["timeout_s"] or 15)
+            return _error(504, "GATEWAY_TIMEOUT", "Upstream timed out.")
         if faults["timeout_rate"] and _random.random() < faults["timeout_rate"]:
             time.sleep(faults["timeout_s"] or 15)
             return _error(504, "GATEWAY_TIMEOUT", "Upstream timed out.")
