@@ -13,11 +13,10 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection, transaction
-from django_tenants.utils import get_public_schema_name, schema_context
+from django.db import connection
 
-from tenants.models import Domain, Organization
-from tenants.services import organization_create, schema_name_for
+from tenants.models import Organization
+from tenants.services import organization_create, organization_drop, schema_name_for
 
 SLUG_PREFIX = "bench-"
 # Not a secret: the owners of bench organizations live for seconds and never sign in.
@@ -55,12 +54,7 @@ def organization_remove(slug: str) -> None:
     """Drop the schema and delete the rows of bench organization ``slug``, if they exist."""
     if not slug.startswith(SLUG_PREFIX):
         raise ValueError(f"{slug!r} is not a bench organization")
-    schema = connection.ops.quote_name(schema_name_for(slug))
-    with schema_context(get_public_schema_name()), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        Domain.objects.filter(tenant__slug=slug).delete()
-        Organization.objects.filter(slug=slug).delete()
+    organization_drop(slug=slug)
 
 
 @contextmanager

@@ -11,24 +11,21 @@ get ``Server.env`` in their environment.
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 from django.conf import settings
 from django.db import connection
 
+from bench.processes import Child, child_start, child_stop
+
 START_TIMEOUT_S = 60
-STOP_TIMEOUT_S = 20
 
 
 class ServerError(RuntimeError):
@@ -36,10 +33,8 @@ class ServerError(RuntimeError):
 
 
 @dataclass
-class Server:
-    process: subprocess.Popen[bytes]
+class Server(Child):
     port: int
-    log_path: Path
     #: Environment that points another process (a Celery worker) at this server's sandbox.
     env: dict[str, str] = field(default_factory=dict)
 
@@ -62,10 +57,6 @@ class Server:
         return httpx.Client(
             base_url=f"http://127.0.0.1:{self.port}", headers={"Host": f"{name}:{self.port}"}, **kwargs
         )
-
-    def log_tail(self, lines: int = 40) -> str:
-        text = self.log_path.read_text(errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
 
 
 def free_port() -> int:
@@ -94,8 +85,6 @@ def web_server(
         **(env or {}),
     }
     full_env = {**os.environ, "DEBUG": "false", **shared}
-    log_fd, log_name = tempfile.mkstemp(prefix=f"tika-bench-web-{port}-", suffix=".log")
-    log_path = Path(log_name)
     command = [
         sys.executable, "-m", "gunicorn", "portal.wsgi",
         "--bind", f"127.0.0.1:{port}",
@@ -104,15 +93,7 @@ def web_server(
         "--timeout", "120", "--graceful-timeout", "5",
         "--log-level", "warning",
     ]  # fmt: skip
-    with os.fdopen(log_fd, "wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=full_env,
-            cwd=settings.BASE_DIR,
-            start_new_session=True,
-        )
+    process, log_path = child_start(command, env=full_env, log_prefix=f"tika-bench-web-{port}-")
     server = Server(process=process, port=port, log_path=log_path, env=shared)
     failed = True
     try:
@@ -120,11 +101,7 @@ def web_server(
         yield server
         failed = False
     finally:
-        _stop(process)
-        if failed:
-            print(f"bench: web server log kept at {log_path}", file=sys.stderr)
-        else:
-            log_path.unlink(missing_ok=True)
+        child_stop(server, keep_log=failed, what="web server")
 
 
 def _wait_ready(server: Server) -> None:
@@ -138,13 +115,3 @@ def _wait_ready(server: Server) -> None:
         if time.monotonic() > deadline:
             raise ServerError(f"gunicorn did not answer within {START_TIMEOUT_S} s:\n{server.log_tail()}")
         time.sleep(0.1)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        with suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=STOP_TIMEOUT_S)
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()

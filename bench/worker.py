@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
 from django.db import connection
 
-STOP_TIMEOUT_S = 20
+from bench.processes import Child, child_start, child_stop
 
 
 class WorkerError(RuntimeError):
@@ -25,14 +20,8 @@ class WorkerError(RuntimeError):
 
 
 @dataclass
-class Worker:
-    process: subprocess.Popen[bytes]
-    log_path: Path
+class Worker(Child):
     queue: str
-
-    def log_tail(self, lines: int = 40) -> str:
-        text = self.log_path.read_text(errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
 
     def check(self) -> None:
         """Raise if the worker process has exited."""
@@ -92,7 +81,6 @@ def worker_start(
     For callers that stop workers themselves (the fault harness kills one and starts the next
     on the same queue); everyone else uses ``celery_worker()``.
     """
-    log_fd, log_name = tempfile.mkstemp(prefix=f"{queue}-", suffix=".log")
     full_env = {
         **os.environ,
         "DATABASE_NAME": connection.settings_dict["NAME"],
@@ -106,37 +94,14 @@ def worker_start(
         "--hostname", f"{queue}-{uuid.uuid4().hex[:4]}@%h", "--loglevel", loglevel,
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
-    with os.fdopen(log_fd, "wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=full_env,
-            cwd=settings.BASE_DIR,
-            # Its own process group, so that the pool's children can be killed with it.
-            start_new_session=True,
-        )
-    return Worker(process=process, log_path=Path(log_name), queue=queue)
+    # Its own process group, so that the pool's children are stopped with it.
+    process, log_path = child_start(command, env=full_env, log_prefix=f"{queue}-")
+    return Worker(process=process, log_path=log_path, queue=queue)
 
 
 def worker_stop(worker: Worker, *, keep_log: bool = False) -> None:
-    """Stop the worker (see ``_stop``); keep its log only if asked (something failed)."""
-    _stop(worker.process)
-    if keep_log:
-        print(f"bench: worker log kept at {worker.log_path}", file=sys.stderr)
-    else:
-        worker.log_path.unlink(missing_ok=True)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Warm shutdown, then SIGKILL to the worker's own process group if it hangs."""
-    if process.poll() is None:
-        process.terminate()
-        with suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=STOP_TIMEOUT_S)
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)  # pool children left behind, if any
-    process.wait()
+    """Stop the worker and its pool; keep its log only if asked (something failed)."""
+    child_stop(worker, keep_log=keep_log, what="worker")
 
 
 def queue_delete(queue: str) -> None:

@@ -7,12 +7,11 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection, transaction
-from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
+from django_tenants.utils import schema_exists
 
 from e2e.conftest import DESKTOP, totp_enrol
-from tenants.models import Domain, Organization
-from tenants.services import schema_name_for
+from tenants.models import Organization
+from tenants.services import organization_drop, schema_name_for
 
 pytestmark = [pytest.mark.e2e]
 
@@ -23,12 +22,7 @@ def new_slug(committed_db) -> Iterator[str]:  # type: ignore[no-untyped-def]
     (its schema dropped, its rows deleted), whether the journey got that far or not."""
     slug = f"e2e-{uuid.uuid4().hex[:10]}"
     yield slug
-    schema = connection.ops.quote_name(schema_name_for(slug))
-    with schema_context(get_public_schema_name()), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        Domain.objects.filter(tenant__slug=slug).delete()
-        Organization.objects.filter(slug=slug).delete()
+    organization_drop(slug=slug)
     assert not schema_exists(schema_name_for(slug))
 
 

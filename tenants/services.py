@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.models import Domain, Organization
@@ -55,6 +55,18 @@ def organization_create(
         organization.save(update_fields=["status"])
     logger.info("organization created", extra={"schema": organization.schema_name})
     return organization
+
+
+def organization_drop(*, slug: str) -> None:
+    """Remove the organization at subdomain ``slug`` entirely, if it exists: its schema and
+    everything in it, its domains and its row. For the throw-away organizations of tests and
+    benchmarks; nothing in the product calls it."""
+    schema = connection.ops.quote_name(schema_name_for(slug))
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        Domain.objects.filter(tenant__slug=slug).delete()
+        Organization.objects.filter(slug=slug).delete()
 
 
 def platform_ensure(*, hosts: list[str]) -> Organization:

@@ -13,13 +13,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_tenants.utils import schema_context
 
 from conftest import OWNER_PASSWORD, host_client
-
-
-@pytest.fixture(autouse=True)
-def _two_factor_on(settings):  # type: ignore[no-untyped-def]
-    middleware = "verification.middleware.TwoFactorMiddleware"
-    if middleware not in settings.MIDDLEWARE:
-        settings.MIDDLEWARE = [*settings.MIDDLEWARE, middleware]
+from verification.tests.test_twofactor import _two_factor_on  # noqa: F401  (autouse: the middleware on)
 
 
 @pytest.fixture
