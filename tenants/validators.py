@@ -110,3 +110,22 @@ def validate_subdomain(value: str) -> None:
         raise ValidationError(_("Do not use two hyphens in a row."), code="charset")
     if value in RESERVED_SUBDOMAINS:
         raise ValidationError(_("This subdomain is reserved. Please choose another."), code="reserved")
+
+
+# Characters no name or label needs: C0/C1 controls (CR, LF, NUL, ...), the line and paragraph
+# separators, and the bidirectional overrides and isolates that can make text read differently
+# from what it says. Zero-width (non-)joiners stay allowed: Devanagari spelling uses them.
+_FORBIDDEN_FORMAT = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_control_characters(value: str) -> bool:
+    """True if ``value`` holds a character that must never be part of a name (see above)."""
+    return any(ord(ch) < 32 or 127 <= ord(ch) < 160 or ch in _FORBIDDEN_FORMAT for ch in value)
+
+
+def validate_plain_text(value: str) -> None:
+    """Refuse control characters (line breaks included) in a one-line name or label."""
+    if has_control_characters(value):
+        raise ValidationError(
+            _("Remove line breaks, tabs and other control characters."), code="control_characters"
+        )
