@@ -275,6 +275,10 @@ VERIFICATION_SEND_DEADLINE_S = 15 * 60  # keep retrying a busy provider this lon
 # A confirm claimed longer ago than this was interrupted (keep it well above KYCVS_TIMEOUT_S).
 VERIFICATION_CONFIRM_CLAIM_S = env.int("VERIFICATION_CONFIRM_CLAIM_S", default=120)
 VERIFICATION_SWEEP_GRACE_S = env.int("VERIFICATION_SWEEP_GRACE_S", default=20)
+# Password-reset e-mails: per address and per client address (over the limit nothing is sent,
+# and the page says "sent" all the same).
+PASSWORD_RESET_RATE_PER_ADDRESS = env("PASSWORD_RESET_RATE_PER_ADDRESS", default="3/hour")
+PASSWORD_RESET_RATE_PER_IP = env("PASSWORD_RESET_RATE_PER_IP", default="20/hour")
 RATE_LIMIT_REDIS_URL = REDIS_URL
 RATE_LIMIT_PREFIX = env("RATE_LIMIT_PREFIX", default="tika-rl")
 

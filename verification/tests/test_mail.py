@@ -3,19 +3,22 @@ names with control characters refused wherever they are typed."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import User
 from django_tenants.utils import schema_context
 
-from conftest import OWNER_PASSWORD, OrgFixture, signed_in
+from conftest import OWNER_PASSWORD, OrgFixture, host_client, signed_in
 from tenants.models import Organization
 from tenants.services import domain_for, organization_drop, schema_name_for
 from verification.mail import mail_render
 from verification.models import Employee
+from verification.services import staff_user_create
 
 ORG_NAME = "D'Souza & Sons"
 EMPLOYEE_NAME = "Anita D'Souza & Co"
@@ -78,6 +81,30 @@ def test_invitation_from_the_worker_keeps_apostrophes_and_ampersands_in_text_and
         assert escaped not in message["subject"] and escaped not in message["text"], escaped
     # The HTML part is HTML: there the same names are escaped.
     assert "D&#x27;Souza &amp; Sons" in message["html"] and "D'Souza & Sons" not in message["html"]
+
+
+@pytest.mark.django_db
+def test_staff_invitation_and_password_reset_texts_are_not_escaped(org_a, mailoutbox):
+    organization = Organization.objects.get(slug="alpha")
+    organization.name = ORG_NAME
+    organization.save(update_fields=["name"])
+    reset_email = f"reset-{uuid.uuid4().hex[:8]}@alpha.example"
+    with schema_context(org_a.schema_name):
+        User.objects.filter(username=org_a.owner_email).update(first_name="Rita D'Souza")
+        staff_user_create(email=reset_email, full_name="R", password=OWNER_PASSWORD, role="viewer")
+
+    signed_in(org_a).post("/account/team/", {"email": "mate@alpha.example", "role": "viewer"})
+    host_client(org_a.host).post("/accounts/password-reset/", {"email": reset_email})
+
+    invite, reset = mailoutbox
+    assert invite.subject == f"Join {ORG_NAME} on Tika"
+    assert f"Rita D'Souza invites you to {ORG_NAME} on Tika as Viewer." in invite.body
+    assert reset.subject == f"Reset your Tika password for {ORG_NAME}"
+    for message in (invite, reset):
+        for escaped in ESCAPED:
+            assert escaped not in message.subject and escaped not in message.body, escaped
+        assert message.alternatives[0][1] == "text/html"
+    assert "D&#x27;Souza &amp; Sons" in invite.alternatives[0][0]
 
 
 def test_a_subject_is_one_line_whatever_the_context_holds():
@@ -151,3 +178,15 @@ def test_the_employee_form_refuses_control_characters(org_a):
     assert response.content.decode().count(MESSAGE) == 4
     with schema_context(org_a.schema_name):
         assert not Employee.objects.filter(email="ravi@alpha.example").exists()
+
+
+@pytest.mark.django_db
+def test_joining_refuses_control_characters_in_the_name(org_a, mailoutbox):
+    signed_in(org_a).post("/account/team/", {"email": "ctrl@alpha.example", "role": "viewer"})
+    path = re.search(r"https?://[^/]+(/account/join/[^/\s]+/)", mailoutbox[0].body).group(1)  # type: ignore[union-attr]
+    response = host_client(org_a.host).post(
+        path, {"full_name": "Nia\r\nRao", "password": "a-long-unusual-passphrase-9"}
+    )
+    assert response.status_code == 200 and MESSAGE in response.content.decode()
+    with schema_context(org_a.schema_name):
+        assert not User.objects.filter(username="ctrl@alpha.example").exists()
