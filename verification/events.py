@@ -235,6 +235,12 @@ def two_factor_verified(user: Any, *, device_kind: str) -> AuditEvent:
     return _record("2fa.verified", actor=user, device=device_kind)
 
 
+def two_factor_reauthenticated(user: Any, *, device_kind: str) -> AuditEvent:
+    """A signed-in person entered a current code again, to replace their authenticator or
+    backup codes."""
+    return _record("2fa.reauthenticated", actor=user, device=device_kind)
+
+
 def two_factor_failed(user: Any, *, step: str) -> AuditEvent:
     return _record("2fa.failed", actor=user, step=step)
 
