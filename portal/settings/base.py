@@ -110,6 +110,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Everything a signed-in person is shown: no browser or proxy keeps a copy (static files,
+    # served by WhiteNoise above, keep their own caching).
+    "verification.middleware.NoStoreForStaffMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "verification.middleware.SessionLimitsMiddleware",
     "verification.middleware.TwoFactorMiddleware",

@@ -140,6 +140,9 @@ def test_role_matrix_over_every_url(org_a, role):
         status = response.status_code
         assert status in _expected(name, role), (role, name, path, status)
         _assert_security_headers(response, name)
+        # Signed in: nothing a browser or proxy may keep (pages, redirects, fragments, 403s).
+        cache_control = response.get("Cache-Control", "")
+        assert "no-store" in cache_control and "private" in cache_control, (name, status, cache_control)
         if role == Role.VIEWER and status == 200:
             assert "Matrix Person" not in client.get(path).content.decode(), (
                 name,
