@@ -16,4 +16,6 @@ RUN DJANGO_SETTINGS_MODULE=portal.settings.production SECRET_KEY=build-only ALLO
 
 USER tika
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# A bounded pool: at most workers x threads (8) database connections (README: connection budget).
+CMD ["gunicorn", "portal.wsgi", "--config", "python:portal.gunicorn_conf", "--bind", "0.0.0.0:8000", \
+     "--workers", "2", "--threads", "4", "--access-logfile", "-"]

@@ -51,7 +51,7 @@ run: migrate
 	@echo "    public site + sign-up : http://localhost:$(PORT)/"
 	@echo "    demo organization     : http://acme.localhost:$(PORT)/"
 	@echo "    demo login            : owner@acme.example / tika-demo-2026"
-	@echo "    platform admin        : http://localhost:$(PORT)/admin/ (python manage.py createsuperuser)"
+	@echo "    platform admin        : http://localhost:$(PORT)/admin/ (manage.py createsuperuser, then platform_totp_enrol <username>)"
 	@echo ""
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from celery.signals import task_prerun
+from celery.signals import after_setup_logger, after_setup_task_logger, task_prerun
 from django.conf import settings
 from django.db import connection, connections
 from tenant_schemas_celery.app import CeleryApp
@@ -66,6 +66,18 @@ def _reuse_database_connections(sender: CeleryApp, **kwargs: Any) -> None:
     # still applies: see _drop_unusable_database_connections). Done here, not at import, so
     # importing `portal` loads no settings.
     sender.conf.CELERY_DB_REUSE_MAX = settings.CELERY_DB_REUSE_MAX
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _scrub_tokens_from_worker_logs(logger: Any = None, **kwargs: Any) -> None:
+    # Celery replaces the handlers of settings.LOGGING with its own when a worker or beat
+    # starts: they get the same filter, so no link token reaches a worker's log either.
+    from portal.logscrub import TokenScrubFilter
+
+    for handler in getattr(logger, "handlers", []):
+        if not any(isinstance(f, TokenScrubFilter) for f in handler.filters):
+            handler.addFilter(TokenScrubFilter())
 
 
 @task_prerun.connect

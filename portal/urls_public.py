@@ -3,9 +3,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 
 from tenants import views
 
+# The platform admin can re-point organizations' domains: a password alone is not enough, it
+# also asks for a code from the superuser's authenticator (enrol one with
+# `manage.py platform_totp_enrol <username>`). django-otp's documented way to swap the site in.
+admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "Tika platform administration"
 admin.site.site_title = "Tika platform"
 

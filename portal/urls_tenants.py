@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from verification.forms import EmailAuthenticationForm
+from verification.views.password_reset import StaffPasswordResetView
 
 urlpatterns = [
     path(
@@ -16,11 +17,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="emails/password_reset.txt",
-            html_email_template_name="emails/password_reset.html",
-            subject_template_name="emails/password_reset_subject.txt",
-        ),
+        StaffPasswordResetView.as_view(),
         name="password_reset",
     ),
     path(

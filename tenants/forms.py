@@ -8,17 +8,19 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.utils.translation import gettext_lazy as _
 
 from tenants.selectors import subdomain_is_taken
-from tenants.validators import SUBDOMAIN_MAX, normalize_subdomain, validate_subdomain
+from tenants.validators import SUBDOMAIN_MAX, normalize_subdomain, validate_plain_text, validate_subdomain
 
 
 class SignupForm(forms.Form):
-    organization_name = forms.CharField(label=_("Organization name"), max_length=120)
+    organization_name = forms.CharField(
+        label=_("Organization name"), max_length=120, validators=[validate_plain_text]
+    )
     subdomain = forms.CharField(
         label=_("Subdomain"),
         max_length=SUBDOMAIN_MAX,
         help_text=_("Your organization's address. Lowercase letters, digits and hyphens."),
     )
-    owner_name = forms.CharField(label=_("Your full name"), max_length=150)
+    owner_name = forms.CharField(label=_("Your full name"), max_length=150, validators=[validate_plain_text])
     email = forms.EmailField(label=_("Work email"))
     password = forms.CharField(
         label=_("Password"),

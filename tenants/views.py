@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from portal.proxies import client_ip
 from tenants.forms import SignupForm
 from tenants.models import Organization
 from tenants.services import organization_create
@@ -30,7 +31,7 @@ def organization_url(request: HttpRequest, organization: Organization, path: str
 
 
 def signup_rate_key(request: HttpRequest) -> str:
-    return f"signup-rate:{request.META.get('REMOTE_ADDR', '')}"
+    return f"signup-rate:{client_ip(request) or ''}"
 
 
 def _signup_allowed(request: HttpRequest) -> bool:

@@ -235,6 +235,12 @@ def two_factor_verified(user: Any, *, device_kind: str) -> AuditEvent:
     return _record("2fa.verified", actor=user, device=device_kind)
 
 
+def two_factor_reauthenticated(user: Any, *, device_kind: str) -> AuditEvent:
+    """A signed-in person entered a current code again, to replace their authenticator or
+    backup codes."""
+    return _record("2fa.reauthenticated", actor=user, device=device_kind)
+
+
 def two_factor_failed(user: Any, *, step: str) -> AuditEvent:
     return _record("2fa.failed", actor=user, step=step)
 
@@ -247,15 +253,37 @@ def two_factor_reset(user: Any, *, actor: Actor) -> AuditEvent:
     return _record("2fa.reset", actor=actor, user_id=user.pk, username=user.get_username())
 
 
+def password_reset_requested(*, ip: str | None, users: list[Any]) -> AuditEvent:
+    """A reset link was e-mailed (to an existing active user: nothing is recorded for an
+    unknown address, so the trail is not a list of guesses)."""
+    return _record("password_reset.requested", ip=ip, user_ids=[u.pk for u in users])
+
+
+def password_reset_throttled(*, ip: str | None, limit: str) -> AuditEvent:
+    """Reset e-mails were refused by a limit ("ip" or "address"); recorded once an hour per limit
+    and key, however often it is hit."""
+    return _record("password_reset.throttled", ip=ip, limit=limit)
+
+
 # --- the staff team -----------------------------------------------------------------------------
 
 
-def staff_invited(*, actor: Actor, email: str, role: str) -> AuditEvent:
-    return _record("staff.invited", actor=actor, email=email, role=role)
+def staff_invited(*, actor: Actor, email: str, role: str, invitation_id: int) -> AuditEvent:
+    return _record("staff.invited", actor=actor, email=email, role=role, invitation_id=invitation_id)
 
 
-def staff_joined(user: Any, *, role: str) -> AuditEvent:
-    return _record("staff.joined", actor=user, role=role)
+def staff_invitation_revoked(invitation: Any, *, actor: Actor) -> AuditEvent:
+    return _record(
+        "staff.invitation_revoked",
+        actor=actor,
+        invitation_id=invitation.pk,
+        email=invitation.email,
+        role=invitation.role,
+    )
+
+
+def staff_joined(user: Any, *, role: str, invitation_id: int) -> AuditEvent:
+    return _record("staff.joined", actor=user, role=role, invitation_id=invitation_id)
 
 
 def staff_role_changed(user: Any, *, actor: Actor, role: str) -> AuditEvent:

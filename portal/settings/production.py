@@ -38,7 +38,10 @@ STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStati
 
 # HTTPS everywhere; cookies are Secure, HttpOnly, SameSite and host-only.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a TLS-terminating proxy (TRUSTED_PROXIES set), its X-Forwarded-Proto says whether the
+# client used HTTPS; portal.proxies.TrustedProxyMiddleware drops the header from anyone else.
+# With no proxy configured the header means nothing (serve TLS in gunicorn, or set the proxy).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None  # noqa: F405
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

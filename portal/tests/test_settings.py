@@ -127,3 +127,26 @@ def test_production_never_serves_the_sandbox():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False False"
+
+
+def test_a_bad_trusted_proxies_entry_stops_the_start():
+    result = _load_production_settings({**PRODUCTION_ENV, "TRUSTED_PROXIES": "10.0.0.5,proxy.internal"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "proxy.internal" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("proxies", "header"), [("", "None"), ("10.0.0.5", "('HTTP_X_FORWARDED_PROTO', 'https')")]
+)
+def test_production_believes_x_forwarded_proto_only_with_trusted_proxies(proxies, header):
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "TRUSTED_PROXIES"}
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)"],
+        env={**clean, **PRODUCTION_ENV, "TRUSTED_PROXIES": proxies},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == header

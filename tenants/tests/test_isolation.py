@@ -97,8 +97,15 @@ def test_organization_owner_cannot_use_platform_admin(org_a, public_client):
 
 
 def test_platform_staff_manage_organizations_in_public_admin(public_client):
-    User.objects.create_superuser("staff@tika.example", "staff@tika.example", "staff-pass-123456")
-    public_client.force_login(User.objects.get(username="staff@tika.example"))
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    staff = User.objects.create_superuser("staff@tika.example", "staff@tika.example", "staff-pass-123456")
+    public_client.force_login(staff)
+    # The admin wants the second factor too (tenants/tests/test_admin.py signs in for real).
+    session = public_client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.create(user=staff, confirmed=True).persistent_id
+    session.save()
     listing = public_client.get("/admin/tenants/organization/")
     assert listing.status_code == 200
     body = listing.content.decode()

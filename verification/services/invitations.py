@@ -7,16 +7,14 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import Http404
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tenants.selectors import organization_current, organization_site_url
 from verification import events
 from verification.events import Actor
+from verification.mail import mail_send
 from verification.models import Employee, Invitation, Progress
 
 TOKEN_BYTES = 32  # 256 bits
@@ -87,12 +85,7 @@ def invitations_create(*, employees: Iterable[Employee], actor: Actor = None) ->
 
 
 def _send(*, to: str, template: str, context: dict[str, object]) -> None:
-    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
-    text = render_to_string(f"emails/{template}.txt", context)
-    html = render_to_string(f"emails/{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    mail_send(to=to, name=template, context=context)
 
 
 def invitation_email_send(invitation: Invitation, *, template: str) -> None:

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth.models import Group, User
-from django.contrib.sessions.models import Session
-from django.core import signing
-from django.core.mail import EmailMultiAlternatives
-from django.db import connection, transaction
-from django.template.loader import render_to_string
+import secrets
+from datetime import timedelta
 
+from django.contrib.auth.models import Group, User
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from tenants.selectors import organization_current, organization_site_url
 from verification import events
 from verification.events import Actor
+from verification.mail import mail_send
+from verification.models import StaffInvitation
 from verification.roles import Role, group_name
+from verification.services.invitations import TOKEN_BYTES, token_digest
 
 STAFF_INVITE_MAX_AGE_S = 7 * 24 * 3600
 
@@ -35,43 +44,151 @@ def staff_user_create(*, email: str, full_name: str, password: str, role: Role |
 # --- invitations of teammates --------------------------------------------------------------
 
 
-def _signer() -> signing.TimestampSigner:
-    # Bound to this organization's schema: a link made for one organization means nothing in another.
-    return signing.TimestampSigner(salt=f"tika.staff-invite.{connection.schema_name}")  # type: ignore[attr-defined]
+class StaffInvitationUnusable(Exception):
+    """The invitation was accepted, revoked or has expired."""
 
 
-def staff_invite_token(*, email: str, role: Role) -> str:
-    return _signer().sign_object({"email": email.strip().lower(), "role": Role(role).value})
+def staff_invitation_link(token: str) -> str:
+    """The join link of ``token`` on the current organization's own domain (from settings,
+    never from a request's Host)."""
+    organization = organization_current()
+    if organization is None:
+        raise RuntimeError("staff_invitation_link() needs an organization's schema")
+    return organization_site_url(organization, reverse("account:join", args=[token]))
 
 
-def staff_invite_read(token: str) -> tuple[str, Role]:
-    """(email, role) of a valid, unexpired invitation; signing.BadSignature otherwise."""
-    data = _signer().unsign_object(token, max_age=STAFF_INVITE_MAX_AGE_S)
-    return data["email"], Role(data["role"])
+def access_staff_invitation(token: str) -> StaffInvitation:
+    """The invitation behind a join link, in this organization; Http404 otherwise (a missing,
+    tampered or another organization's token alike). It may no longer be usable: see
+    ``StaffInvitation.is_pending``."""
+    if not token or len(token) > 100:
+        raise Http404
+    invitation = StaffInvitation.objects.filter(token_hash=token_digest(token)).first()
+    if invitation is None:
+        raise Http404
+    return invitation
 
 
-def staff_invite_send(*, email: str, role: Role, actor: User, join_url: str) -> None:
-    """E-mail a teammate a signed link (valid 7 days) to join with ``role``."""
-    from tenants.selectors import organization_current
+def access_pending_staff_invitation(invitation_id: int) -> StaffInvitation:
+    """A pending invitation of this organization by id (the team page's actions), or Http404."""
+    invitation = StaffInvitation.objects.filter(pk=invitation_id).first()
+    if invitation is None or not invitation.is_pending:
+        raise Http404
+    return invitation
 
-    context = {"organization": organization_current(), "inviter": actor, "role": Role(role), "link": join_url}
-    subject = render_to_string("emails/staff_invite_subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject, render_to_string("emails/staff_invite.txt", context), settings.DEFAULT_FROM_EMAIL, [email]
+
+def staff_invitations_pending() -> list[StaffInvitation]:
+    """Invitations still waiting to be accepted, newest first."""
+    return list(
+        StaffInvitation.objects.select_related("invited_by")
+        .filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .order_by("-created_at")
     )
-    message.attach_alternative(render_to_string("emails/staff_invite.html", context), "text/html")
-    message.send()
-    events.staff_invited(actor=actor, email=email, role=Role(role).value)
+
+
+def staff_invite(*, email: str, role: Role, actor: User) -> StaffInvitation:
+    """Invite ``email`` to join with ``role``: a new link, valid 7 days, e-mailed now.
+
+    An earlier pending invitation of the same address is revoked (one live link per person).
+    Audited as ``staff.invited``.
+    """
+    email = email.strip().lower()
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = timezone.now()
+    with transaction.atomic():
+        StaffInvitation.objects.filter(email=email, accepted_at__isnull=True, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
+        invitation = StaffInvitation.objects.create(
+            email=email,
+            role=Role(role).value,
+            token_hash=token_digest(token),
+            invited_by=actor,
+            expires_at=now + timedelta(seconds=STAFF_INVITE_MAX_AGE_S),
+        )
+        events.staff_invited(actor=actor, email=email, role=invitation.role, invitation_id=invitation.pk)
+    mail_send(
+        to=email,
+        name="staff_invite",
+        context={
+            "organization": organization_current(),
+            "inviter": actor,
+            "role": Role(role),
+            "link": staff_invitation_link(token),
+        },
+    )
+    return invitation
+
+
+def staff_invitation_resend(*, invitation: StaffInvitation, actor: User) -> StaffInvitation:
+    """Send a pending invitation again: a new link (the old one stops working) and 7 new days."""
+    return staff_invite(email=invitation.email, role=Role(invitation.role), actor=actor)
+
+
+def staff_invitation_revoke(*, invitation: StaffInvitation, actor: Actor) -> bool:
+    """Revoke a pending invitation: its link stops working at once. False if it was no longer
+    pending (accepted, revoked or expired meanwhile). Audited as ``staff.invitation_revoked``."""
+    with transaction.atomic():
+        invitation = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if not invitation.is_pending:
+            return False
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        events.staff_invitation_revoked(invitation, actor=actor)
+    return True
 
 
 def staff_join(*, token: str, full_name: str, password: str) -> User:
-    """Create the invited teammate's account (once)."""
-    email, role = staff_invite_read(token)
-    if User.objects.filter(username=email).exists():
-        raise StaffChangeRefused("already joined")
-    user = staff_user_create(email=email, full_name=full_name, password=password, role=role)
-    events.staff_joined(user, role=role.value)
+    """Create the invited teammate's account, once: the invitation is then accepted and its
+    link stops working. StaffInvitationUnusable if it is accepted, revoked or expired, or
+    the address already has an account."""
+    with transaction.atomic():
+        invitation = StaffInvitation.objects.select_for_update().get(pk=access_staff_invitation(token).pk)
+        if not invitation.is_pending or User.objects.filter(username=invitation.email).exists():
+            raise StaffInvitationUnusable
+        user = staff_user_create(
+            email=invitation.email, full_name=full_name, password=password, role=invitation.role
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+        events.staff_joined(user, role=invitation.role, invitation_id=invitation.pk)
     return user
+
+
+# --- password reset ------------------------------------------------------------------------
+
+
+def staff_password_reset_send(*, email: str) -> list[User]:
+    """E-mail each active staff user of this organization whose address is ``email`` (any
+    case) a one-use link to choose a new password, on the organization's own domain (from
+    settings, never from a request's Host). Returns who was e-mailed: nobody for an unknown
+    address, and the caller must not tell the difference to the person asking."""
+    organization = organization_current()
+    if organization is None:
+        raise RuntimeError("staff_password_reset_send() needs an organization's schema")
+    users = [
+        u
+        for u in User.objects.filter(email__iexact=email.strip(), is_active=True)
+        if u.has_usable_password() and u.email.casefold() == email.strip().casefold()
+    ]
+    for user in users:
+        path = reverse(
+            "password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+        mail_send(
+            to=user.email,
+            name="password_reset",
+            context={
+                "organization": organization,
+                "user": user,
+                "link": organization_site_url(organization, path),
+            },
+        )
+    return users
 
 
 # --- roles and deactivation ------------------------------------------------------------------

@@ -122,3 +122,35 @@ def test_sign_in_gives_a_new_session_key(org_a):
     client.cookies["sessionid"] = "attacker-chosen-session-key"
     client.post("/accounts/login/", {"username": org_a.owner_email, "password": OWNER_PASSWORD})
     assert client.cookies["sessionid"].value != "attacker-chosen-session-key"
+
+
+def _no_store(response) -> bool:  # type: ignore[no-untyped-def]
+    directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+    return {"no-store", "private"} <= directives
+
+
+def test_every_response_to_a_signed_in_request_is_no_store(org_a):
+    with schema_context(org_a.schema_name):
+        employee = employee_create(code="NS-1", full_name="No Store", email="ns@alpha.example")
+    owner = signed_in(org_a)
+    for path in ("/employees/", f"/employees/{employee.pk}/", "/account/audit/", "/account/2fa/setup/"):
+        response = owner.get(path)
+        assert response.status_code == 200, path
+        assert _no_store(response), (path, response.get("Cache-Control"))
+    fragment = owner.get("/dashboard/live/", HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200 and _no_store(fragment)
+    redirect = owner.post(f"/employees/{employee.pk}/deactivate/")
+    assert redirect.status_code == 302 and _no_store(redirect)
+    # Signing in: the answer to the sign-in itself; signing out: the last answer of the session.
+    signing_in = host_client(org_a.host).post(
+        "/accounts/login/", {"username": org_a.owner_email, "password": OWNER_PASSWORD}
+    )
+    assert signing_in.status_code == 302 and _no_store(signing_in)
+    assert _no_store(owner.post("/accounts/logout/"))
+
+
+def test_static_files_and_anonymous_pages_keep_their_own_caching(org_a):
+    owner = signed_in(org_a)
+    static = owner.get("/static/css/app.css")
+    assert static.status_code == 200 and "no-store" not in static.get("Cache-Control", "")
+    assert "no-store" not in host_client("localhost").get("/").get("Cache-Control", "")

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_tenants.utils import schema_context
 
 from conftest import OWNER_PASSWORD, host_client, signed_in
+from verification.models import AuditEvent, StaffInvitation
 from verification.roles import Role
 from verification.selectors import staff_user_role
 from verification.services import staff_user_create
@@ -116,3 +120,108 @@ def test_team_actions_on_another_organizations_user_are_not_found(org_a, org_b):
         assert response.status_code == 404
     with schema_context(org_b.schema_name):
         assert User.objects.get(pk=stranger.pk).is_active
+
+
+# --- invitations: links from settings, stored, revocable -----------------------------------
+
+
+def _invite(owner, mailoutbox, email: str, role: str = "viewer", **extra) -> str:  # type: ignore[no-untyped-def]
+    """Invite ``email`` from the team page; the path of the link e-mailed."""
+    before = len(mailoutbox)
+    assert owner.post("/account/team/", {"email": email, "role": role}, **extra).status_code == 302
+    found = re.search(r"(https?://[^/\s]+)(/account/join/[^/\s]+/)", mailoutbox[before].body)
+    assert found, mailoutbox[before].body
+    return found.group(2)
+
+
+def test_the_join_link_is_built_from_settings_not_from_the_requests_host(org_a, mailoutbox):
+    owner = signed_in(org_a)
+    owner.post(
+        "/account/team/", {"email": "port@alpha.example", "role": "viewer"}, HTTP_HOST=f"{org_a.host}:31337"
+    )
+    (message,) = mailoutbox
+    assert "31337" not in message.body and "31337" not in message.alternatives[0][0]
+    assert re.search(rf"http://{re.escape(org_a.host)}:8000/account/join/[^/\s]+/", message.body)
+
+
+def test_pending_invitations_are_listed_and_a_revoked_link_stops_working(org_a, mailoutbox):
+    owner = signed_in(org_a)
+    path = _invite(owner, mailoutbox, "revoked@alpha.example", "hr_admin")
+    with schema_context(org_a.schema_name):
+        invitation = StaffInvitation.objects.get(email="revoked@alpha.example")
+        assert invitation.invited_by is not None and invitation.invited_by.username == org_a.owner_email
+        assert invitation.token_hash not in path
+    page = owner.get("/account/team/").content.decode()
+    assert "revoked@alpha.example" in page and f"/account/team/invitations/{invitation.pk}/revoke/" in page
+
+    assert owner.post(f"/account/team/invitations/{invitation.pk}/revoke/").status_code == 302
+    newcomer = host_client(org_a.host)
+    assert newcomer.get(path).status_code == 404
+    joined = newcomer.post(path, {"full_name": "Rev Oked", "password": "a-long-unusual-passphrase-9"})
+    assert joined.status_code == 404 and "not valid" in joined.content.decode()
+    assert f"/invitations/{invitation.pk}/revoke/" not in owner.get("/account/team/").content.decode()
+    with schema_context(org_a.schema_name):
+        assert not User.objects.filter(username="revoked@alpha.example").exists()
+        event = AuditEvent.objects.get(action="staff.invitation_revoked")
+        assert event.actor_label == org_a.owner_email and event.data["invitation_id"] == invitation.pk
+        assert path.split("/")[3] not in str(event.data)  # never the token
+
+
+def test_sending_again_replaces_the_link(org_a, mailoutbox):
+    owner = signed_in(org_a)
+    old = _invite(owner, mailoutbox, "again@alpha.example")
+    with schema_context(org_a.schema_name):
+        first = StaffInvitation.objects.get(email="again@alpha.example")
+    assert owner.post(f"/account/team/invitations/{first.pk}/resend/").status_code == 302
+    new = re.search(r"(/account/join/[^/\s]+/)", mailoutbox[-1].body).group(1)  # type: ignore[union-attr]
+    assert new != old
+    newcomer = host_client(org_a.host)
+    assert newcomer.get(old).status_code == 404
+    assert newcomer.get(new).status_code == 200
+    # A revoked (replaced) invitation cannot be revoked or sent again.
+    assert owner.post(f"/account/team/invitations/{first.pk}/resend/").status_code == 404
+    assert owner.post(f"/account/team/invitations/{first.pk}/revoke/").status_code == 404
+
+
+def test_an_accepted_invitation_is_no_longer_pending(org_a, mailoutbox):
+    owner = signed_in(org_a)
+    path = _invite(owner, mailoutbox, "accepted@alpha.example")
+    newcomer = host_client(org_a.host)
+    newcomer.post(path, {"full_name": "Acc Epted", "password": "a-long-unusual-passphrase-9"})
+    with schema_context(org_a.schema_name):
+        invitation = StaffInvitation.objects.get(email="accepted@alpha.example")
+        assert invitation.accepted_at is not None
+        assert AuditEvent.objects.filter(action="staff.joined", data__invitation_id=invitation.pk).exists()
+    assert host_client(org_a.host).get(path).status_code == 410
+    assert owner.post(f"/account/team/invitations/{invitation.pk}/revoke/").status_code == 404
+
+
+def test_an_expired_invitation_does_not_work(org_a, mailoutbox):
+    owner = signed_in(org_a)
+    path = _invite(owner, mailoutbox, "late@alpha.example")
+    with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):
+        response = host_client(org_a.host).post(
+            path, {"full_name": "La Te", "password": "a-long-unusual-passphrase-9"}
+        )
+        assert response.status_code == 404
+    with schema_context(org_a.schema_name):
+        assert not User.objects.filter(username="late@alpha.example").exists()
+
+
+def test_only_owners_revoke_and_only_their_own_organizations_invitations(org_a, org_b, mailoutbox):
+    _invite(signed_in(org_b), mailoutbox, "b-mate@bravo.example")
+    with schema_context(org_b.schema_name):
+        theirs = StaffInvitation.objects.get(email="b-mate@bravo.example")
+    owner_a = signed_in(org_a)
+    for action in ("revoke", "resend"):
+        assert owner_a.post(f"/account/team/invitations/{theirs.pk}/{action}/").status_code == 404
+    _teammate(org_a, Role.HR_ADMIN)
+    _invite(owner_a, mailoutbox, "a-mate@alpha.example")
+    with schema_context(org_a.schema_name):
+        ours = StaffInvitation.objects.get(email="a-mate@alpha.example")
+    hr = signed_in(org_a, "hr_admin@alpha.example")
+    assert hr.post(f"/account/team/invitations/{ours.pk}/revoke/").status_code == 403
+    with schema_context(org_b.schema_name):
+        assert StaffInvitation.objects.get(pk=theirs.pk).is_pending
+    with schema_context(org_a.schema_name):
+        assert StaffInvitation.objects.get(pk=ours.pk).is_pending

@@ -133,3 +133,91 @@ def test_second_factor_of_one_organization_means_nothing_in_another(org_a, org_b
         assert not User.objects.filter(username=org_a.owner_email).exists()
     response = host_client(org_b.host).get("/account/2fa/verify/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+# --- replacing the authenticator or the backup codes of a signed-in session -----------------
+
+
+def _stale_session(org):  # type: ignore[no-untyped-def]
+    """A session that signed in with password and app code, enrolled, and then sat for 11
+    minutes (longer than a code counts as just entered, shorter than the idle limit)."""
+    client = host_client(org.host)
+    _sign_in(client, org.owner_email)
+    codes = _enrol(client, org)
+    with schema_context(org.schema_name):
+        old = TOTPDevice.objects.get(user__username=org.owner_email, confirmed=True)
+    return client, codes, old
+
+
+def test_replacing_the_authenticator_needs_a_current_code(org_a):
+    client, codes, old = _stale_session(org_a)
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        page = client.get("/account/2fa/setup/?next=/")
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert "<svg" not in body and 'name="current_code"' in body  # no new secret before the code
+        # Someone holding only the session tries to confirm a device of their own: refused.
+        with schema_context(org_a.schema_name):
+            pending = TOTPDevice.objects.filter(user__username=org_a.owner_email, confirmed=False)
+            assert not pending.exists()
+        wrong = client.post("/account/2fa/setup/", {"current_code": "000000", "next": "/"})
+        assert wrong.status_code == 200 and "not right" in wrong.content.decode()
+        assert "<svg" not in wrong.content.decode()
+        with schema_context(org_a.schema_name):
+            assert AuditEvent.objects.filter(action="2fa.failed", data__step="reauth").exists()
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=11, seconds=40)):
+        right = client.post("/account/2fa/setup/", {"current_code": _code(old), "next": "/"})
+        assert right.status_code == 302 and right["Location"].startswith("/account/2fa/setup/")
+        assert "<svg" in client.get(right["Location"]).content.decode()
+        with schema_context(org_a.schema_name):
+            new = TOTPDevice.objects.get(user__username=org_a.owner_email, confirmed=False)
+            assert AuditEvent.objects.filter(action="2fa.reauthenticated", data__device="app").exists()
+        done = client.post("/account/2fa/setup/", {"code": _code(new), "next": "/"})
+        assert done["Location"] == "/account/2fa/backup-codes/?next=/"
+        with schema_context(org_a.schema_name):
+            (current,) = TOTPDevice.objects.filter(user__username=org_a.owner_email, confirmed=True)
+            assert current.pk == new.pk  # the old authenticator is gone
+    assert len(codes) == 10
+
+
+def test_new_backup_codes_need_a_current_code(org_a):
+    client, codes, _ = _stale_session(org_a)
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        page = client.get("/account/2fa/backup-codes/")
+        assert 'name="current_code"' in page.content.decode()
+        refused = client.post("/account/2fa/backup-codes/")
+        assert refused.status_code == 200 and "<code>" not in refused.content.decode()
+        with schema_context(org_a.schema_name):
+            assert not AuditEvent.objects.filter(action="2fa.backup_codes_generated").count() > 1
+        made = client.post("/account/2fa/backup-codes/", {"current_code": codes[0]})
+        assert made.status_code == 302
+        fresh = re.findall(r"<code>(\w+)</code>", client.get("/account/2fa/backup-codes/").content.decode())
+        assert len(fresh) == 10 and not set(fresh) & set(codes)
+        with schema_context(org_a.schema_name):
+            assert AuditEvent.objects.filter(action="2fa.reauthenticated", data__device="backup").exists()
+            assert AuditEvent.objects.filter(action="2fa.backup_codes_generated").count() == 2
+
+
+def test_right_after_a_code_no_second_one_is_asked(org_a):
+    client = host_client(org_a.host)
+    _sign_in(client, org_a.owner_email)
+    codes = _enrol(client, org_a)  # a code was just entered
+    response = client.post("/account/2fa/backup-codes/")
+    assert response.status_code == 302
+    fresh = re.findall(r"<code>(\w+)</code>", client.get("/account/2fa/backup-codes/").content.decode())
+    assert len(fresh) == 10 and not set(fresh) & set(codes)
+
+
+def test_confirming_it_is_you_is_throttled_like_the_sign_in(org_a):
+    client, codes, _ = _stale_session(org_a)
+    with time_machine.travel(timezone.now() + timedelta(minutes=11), tick=False):
+        statuses = [
+            client.post("/account/2fa/backup-codes/", {"current_code": "000000"}).status_code
+            for _ in range(4)
+        ]
+        assert statuses[0] == 200 and statuses[-1] == 429
+        locked = client.post("/account/2fa/backup-codes/", {"current_code": codes[1]})
+        assert locked.status_code == 429 and "Too many wrong codes" in locked.content.decode()
+    with schema_context(org_a.schema_name):
+        assert AuditEvent.objects.filter(action="2fa.failed", data__step="reauth-locked").exists()

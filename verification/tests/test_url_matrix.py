@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from conftest import OrgFixture, signed_in
-from verification.models import Employee, ImportJob
+from verification.models import Employee, ImportJob, StaffInvitation
 from verification.roles import Role
 from verification.services import staff_user_create
-from verification.services.invitations import invitation_create
+from verification.services.invitations import invitation_create, token_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -59,15 +61,26 @@ def _fill(pattern: str, token: str) -> str:
 
 
 @pytest.fixture
-def foreign_token(org_b: OrgFixture) -> str:
-    """Organization B's own objects, at ids A does not have, and a real link of B's."""
+def foreign_token(org_b: OrgFixture) -> dict[str, str]:
+    """Organization B's own objects, at ids A does not have, and real links of B's: an
+    employee's consent link and a teammate's join link (by URL name; "" for the others)."""
     with schema_context(org_b.schema_name):
         employee = Employee.objects.create(
             pk=FOREIGN_ID, code="B-1", full_name="B Person", email="b@b.example"
         )
         ImportJob.objects.create(pk=FOREIGN_ID, filename="b.csv", content=b"")
+        owner_b = User.objects.get(username=org_b.owner_email)
         User.objects.create_user(pk=FOREIGN_ID, username="mate@bravo.example", password="x-long-pass-1")
-        return invitation_create(employee=employee).token
+        join_token = "b-join-token-" + "x" * 30
+        StaffInvitation.objects.create(
+            pk=FOREIGN_ID,
+            email="b-invitee@bravo.example",
+            role=Role.VIEWER.value,
+            token_hash=token_digest(join_token),
+            invited_by=owner_b,
+            expires_at=timezone.now() + timedelta(days=7),
+        )
+        return {"account:join": join_token, "": invitation_create(employee=employee).token}
 
 
 def test_every_url_of_b_is_not_found_from_a(org_a, org_b, foreign_token):
@@ -75,7 +88,7 @@ def test_every_url_of_b_is_not_found_from_a(org_a, org_b, foreign_token):
     for name, pattern in _patterns():
         if "<" not in pattern:
             continue
-        path = _fill(pattern, foreign_token)
+        path = _fill(pattern, foreign_token.get(name, foreign_token[""]))
         for method in ("get", "post"):
             response = getattr(owner_a, method)(path)
             allowed = (200, 302, 404, 405, 410) if name in OPEN else (302, 404, 405, 410)
@@ -90,6 +103,8 @@ def test_every_url_of_b_is_not_found_from_a(org_a, org_b, foreign_token):
     with schema_context(org_b.schema_name):
         assert User.objects.get(pk=FOREIGN_ID).is_active
         assert Employee.objects.get(pk=FOREIGN_ID).is_active
+        assert StaffInvitation.objects.get(pk=FOREIGN_ID).is_pending
+        assert not User.objects.filter(username="b-invitee@bravo.example").exists()
 
 
 def _expected(name: str, role: Role) -> set[int]:
@@ -125,6 +140,9 @@ def test_role_matrix_over_every_url(org_a, role):
         status = response.status_code
         assert status in _expected(name, role), (role, name, path, status)
         _assert_security_headers(response, name)
+        # Signed in: nothing a browser or proxy may keep (pages, redirects, fragments, 403s).
+        cache_control = response.get("Cache-Control", "")
+        assert "no-store" in cache_control and "private" in cache_control, (name, status, cache_control)
         if role == Role.VIEWER and status == 200:
             assert "Matrix Person" not in client.get(path).content.decode(), (
                 name,

@@ -6,6 +6,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from portal.proxies import client_ip
 from tenants.selectors import organization_current
 from verification import events, exports, selectors
 from verification.forms import EmployeeFilterForm
@@ -28,10 +29,6 @@ def _finish(response: HttpResponse | StreamingHttpResponse, extension: str) -> N
     response["Cache-Control"] = "no-store"
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 @role_required(*EMPLOYEE_MANAGERS)
 @require_GET
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
@@ -39,7 +36,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     # Recorded before the first byte leaves: a download cut short is still on the trail.
     count = selectors.employee_directory(filters, queryset=Employee.objects.all()).count()
     events.export_downloaded(
-        actor=request.user, ip=_client_ip(request), file_format="csv", filters=filters.as_dict(), rows=count
+        actor=request.user, ip=client_ip(request), file_format="csv", filters=filters.as_dict(), rows=count
     )
     response = StreamingHttpResponse(
         exports.csv_stream(exports.export_sql(filters), organization=organization_current()),
@@ -57,7 +54,7 @@ def export_xlsx(request: HttpRequest) -> FileResponse:
     # is a zip whose index comes last.
     out, count = exports.xlsx_file(exports.export_sql(filters))
     events.export_downloaded(
-        actor=request.user, ip=_client_ip(request), file_format="xlsx", filters=filters.as_dict(), rows=count
+        actor=request.user, ip=client_ip(request), file_format="xlsx", filters=filters.as_dict(), rows=count
     )
     response = FileResponse(out, content_type=XLSX_TYPE)
     _finish(response, "xlsx")

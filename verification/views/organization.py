@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from tenants.models import Organization
 from tenants.selectors import organization_current
+from tenants.validators import validate_plain_text
 from verification import events
 from verification.exports import neutralise
 from verification.models import AuditEvent, Employee
@@ -67,6 +68,9 @@ class SettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        # Names go into e-mail subjects and headings: one line, no control characters.
+        for name in ("name", "grievance_contact_name"):
+            self.fields[name].validators.append(validate_plain_text)
         if not self.is_bound:
             self.initial["reminder_days"] = ", ".join(str(d) for d in self.instance.reminder_days or [])
 

@@ -8,14 +8,13 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
-from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tenants.validators import validate_plain_text
 from verification import twofactor
 from verification.permissions import role_required
 from verification.roles import Role
@@ -35,7 +34,9 @@ class RoleForm(forms.Form):
 
 
 class JoinForm(forms.Form):
-    full_name = forms.CharField(label=gettext_lazy("Your full name"), max_length=150)
+    full_name = forms.CharField(
+        label=gettext_lazy("Your full name"), max_length=150, validators=[validate_plain_text]
+    )
     password = forms.CharField(
         label=gettext_lazy("Password"),
         strip=False,
@@ -60,13 +61,10 @@ def team(request: HttpRequest) -> HttpResponse:
         if User.objects.filter(username=email).exists():
             form.add_error("email", _("This person is already in the team."))
         else:
-            token = staff_services.staff_invite_token(email=email, role=Role(form.cleaned_data["role"]))
-            join_url = request.build_absolute_uri(reverse("account:join", args=[token]))
-            staff_services.staff_invite_send(
+            staff_services.staff_invite(
                 email=email,
                 role=Role(form.cleaned_data["role"]),
                 actor=request.user,  # type: ignore[arg-type]
-                join_url=join_url,
             )
             messages.success(
                 request, _("Invitation sent to %(email)s. The link works for 7 days.") % {"email": email}
@@ -80,9 +78,39 @@ def team(request: HttpRequest) -> HttpResponse:
         }
         for u in User.objects.prefetch_related("groups").order_by("-is_active", "first_name", "username")
     ]
+    invitations = [
+        {"invitation": i, "role": Role(i.role)} for i in staff_services.staff_invitations_pending()
+    ]
     return render(
-        request, "tenant/account/team.html", {"form": form, "members": members, "roles": Role.choices}
+        request,
+        "tenant/account/team.html",
+        {"form": form, "members": members, "roles": Role.choices, "invitations": invitations},
     )
+
+
+@role_required(*OWNERS)
+@require_POST
+def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = staff_services.access_pending_staff_invitation(invitation_id)
+    if staff_services.staff_invitation_revoke(invitation=invitation, actor=request.user):
+        messages.success(
+            request,
+            _("The invitation of %(email)s is revoked: its link no longer works.")
+            % {"email": invitation.email},
+        )
+    return redirect("account:team")
+
+
+@role_required(*OWNERS)
+@require_POST
+def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = staff_services.access_pending_staff_invitation(invitation_id)
+    staff_services.staff_invitation_resend(invitation=invitation, actor=request.user)  # type: ignore[arg-type]
+    messages.success(
+        request,
+        _("A new link was sent to %(email)s; the earlier one no longer works.") % {"email": invitation.email},
+    )
+    return redirect("account:team")
 
 
 @role_required(*OWNERS)
@@ -145,11 +173,14 @@ def reset_two_factor(request: HttpRequest, user_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        email, role = staff_services.staff_invite_read(token)
-    except signing.BadSignature:
+        invitation = staff_services.access_staff_invitation(token)
+    except Http404:
         return render(request, "tenant/account/join_invalid.html", status=404)
-    if User.objects.filter(username=email).exists():
+    if invitation.accepted_at is not None or User.objects.filter(username=invitation.email).exists():
         return render(request, "tenant/account/join_invalid.html", {"joined": True}, status=410)
+    if not invitation.is_pending:  # revoked or expired
+        return render(request, "tenant/account/join_invalid.html", status=404)
+    email, role = invitation.email, Role(invitation.role)
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -157,9 +188,15 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         except forms.ValidationError as exc:
             form.add_error("password", exc)
         else:
-            user = staff_services.staff_join(
-                token=token, full_name=form.cleaned_data["full_name"], password=form.cleaned_data["password"]
-            )
+            try:
+                user = staff_services.staff_join(
+                    token=token,
+                    full_name=form.cleaned_data["full_name"],
+                    password=form.cleaned_data["password"],
+                )
+            except staff_services.StaffInvitationUnusable:
+                # Revoked or accepted between the page and the click.
+                return render(request, "tenant/account/join_invalid.html", status=404)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("/")
     return render(request, "tenant/account/join.html", {"form": form, "email": email, "role": role})

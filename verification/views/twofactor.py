@@ -1,9 +1,17 @@
-"""Staff two-factor sign-in: enrol an authenticator app, verify each session, backup codes."""
+"""Staff two-factor sign-in: enrol an authenticator app, verify each session, backup codes.
+
+Replacing the authenticator or the backup codes of a signed-in session needs a current code
+(from the app, or a backup code) entered within the last ``FRESH_CODE_S`` seconds: a session
+left open or stolen cannot swap in someone else's phone. The first enrolment, straight after
+the password, needs none (there is no code yet).
+"""
 
 from __future__ import annotations
 
 import base64
 import io
+import time
+from urllib.parse import quote
 
 import qrcode
 import qrcode.image.svg
@@ -20,11 +28,24 @@ from django_otp import login as otp_login
 from verification import twofactor
 
 SESSION_FRESH_CODES = "tika_backup_codes"
+# When this session last entered a correct code (sign-in, enrolment or "confirm it is you").
+SESSION_CODE_AT = "tika_2fa_code_at"
+FRESH_CODE_S = 10 * 60
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("Code"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
+    )
+
+
+class CurrentCodeForm(forms.Form):
+    current_code = forms.CharField(
+        label=_("Current code (from your authenticator app, or a backup code)"),
         max_length=16,
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
@@ -44,6 +65,43 @@ def _next(request: HttpRequest) -> str:
 def _signed_in_with_second_factor(request: HttpRequest, device) -> None:  # type: ignore[no-untyped-def]
     otp_login(request, device)
     request.session.cycle_key()  # a new session key once the second factor is in
+    request.session[SESSION_CODE_AT] = time.time()
+
+
+def _code_is_fresh(request: HttpRequest) -> bool:
+    entered_at = request.session.get(SESSION_CODE_AT)
+    return isinstance(entered_at, int | float) and 0 <= time.time() - entered_at <= FRESH_CODE_S
+
+
+def _confirm_current_code(request: HttpRequest) -> tuple[CurrentCodeForm, bool]:
+    """The "confirm it is you" form of this request, and whether it just confirmed a current
+    code (then the session counts as fresh). Throttled and audited like the sign-in's step."""
+    user = request.user
+    form = CurrentCodeForm(request.POST if "current_code" in request.POST else None)
+    if not form.is_bound:
+        return form, False
+    if twofactor.second_factor_locked(user):  # type: ignore[arg-type]
+        twofactor.second_factor_refused_while_locked(user, step="reauth")  # type: ignore[arg-type]
+        form.add_error(
+            "current_code",
+            forms.ValidationError(
+                _("Too many wrong codes. Wait a minute before trying again."), code="locked"
+            ),
+        )
+        return form, False
+    if form.is_valid():
+        code = form.cleaned_data["current_code"]
+        if twofactor.second_factor_check(user=user, token=code, step="reauth") is not None:  # type: ignore[arg-type]
+            request.session[SESSION_CODE_AT] = time.time()
+            return form, True
+        form.add_error("current_code", _("That code is not right."))
+    return form, False
+
+
+def _status(form: forms.Form) -> int:
+    # The page again, with the error; 429 while wrong codes are throttled.
+    locked = any(e.code == "locked" for e in form.errors.as_data().get("current_code", []))
+    return 429 if locked else 200
 
 
 def _qr_svg(data: str) -> str:
@@ -60,6 +118,17 @@ def setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     if twofactor.has_authenticator(user) and not request.user.is_verified():  # type: ignore[arg-type,union-attr]
         return redirect(f"/account/2fa/verify/?next={_next(request)}")
+    if twofactor.has_authenticator(user) and not _code_is_fresh(request):  # type: ignore[arg-type]
+        # Replacing the authenticator of a signed-in session: a current code first.
+        current, confirmed = _confirm_current_code(request)
+        if confirmed:
+            return redirect(f"{request.path}?next={quote(_next(request))}")
+        return render(
+            request,
+            "tenant/account/setup.html",
+            {"current_form": current, "next": _next(request)},
+            status=_status(current),
+        )
     device = twofactor.totp_device_for_enrolment(user)  # type: ignore[arg-type]
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -115,14 +184,22 @@ def verify(request: HttpRequest) -> HttpResponse:
 def backup_codes(request: HttpRequest) -> HttpResponse:
     if not request.user.is_verified():  # type: ignore[union-attr]
         return redirect(f"/account/2fa/verify/?next={request.path}")
-    if request.method == "POST":
+    current, confirmed = _confirm_current_code(request)
+    if request.method == "POST" and (confirmed or _code_is_fresh(request)):
         request.session[SESSION_FRESH_CODES] = twofactor.backup_codes_generate(request.user)  # type: ignore[arg-type]
         return redirect(request.path)
     codes = request.session.pop(SESSION_FRESH_CODES, None)  # shown once
     response = render(
         request,
         "tenant/account/backup_codes.html",
-        {"codes": codes, "left": twofactor.backup_codes_left(request.user), "next": _next(request)},  # type: ignore[arg-type]
+        {
+            "codes": codes,
+            "left": twofactor.backup_codes_left(request.user),  # type: ignore[arg-type]
+            "next": _next(request),
+            # Making new codes needs a current one unless one was entered a moment ago.
+            "current_form": None if _code_is_fresh(request) else current,
+        },
+        status=_status(current) if request.method == "POST" else 200,
     )
     response["Cache-Control"] = "no-store"
     return response
