@@ -40,6 +40,9 @@ _ZIP_ERRORS = (
     OSError,
 )
 PDF_DPI = 200
+# Embedded images up to this size are read at their own resolution before the page is rendered
+# (a CoWIN QR image is well under a megapixel; a big scan is left to the capped rendering).
+MAX_EMBEDDED_IMAGE_PIXELS = 4_000_000
 _QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
 
@@ -197,14 +200,15 @@ def _pdf_qr_payloads(data: bytes, limits: Limits) -> Iterator[bytes]:
 
 
 def _page_qr_payloads(page: pdfium.PdfPage, limits: Limits) -> list[bytes]:
-    """QR codes of the page's embedded images at their own resolution, else of the rendered page."""
+    """QR codes of the page's embedded images of moderate size at their own resolution (CoWIN's
+    PDF embeds its QR code as an image), else of the page rendered in grayscale at PDF_DPI (at
+    most max_image_pixels)."""
     for image_object in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
         width, height = image_object.get_px_size()
-        if not 0 < width * height <= limits.max_image_pixels:
+        if not 0 < width * height <= MAX_EMBEDDED_IMAGE_PIXELS:
             continue
         try:
-            bitmap = image_object.get_bitmap(render=False)
-            payloads = _qr_payloads(bitmap.to_pil().convert("L"), limits)
+            payloads = _bitmap_qr_payloads(image_object.get_bitmap(render=False), limits)
         except (pdfium.PdfiumError, ValueError, OSError):
             continue
         if payloads:
@@ -212,8 +216,15 @@ def _page_qr_payloads(page: pdfium.PdfPage, limits: Limits) -> list[bytes]:
     width_pt, height_pt = page.get_size()
     area = max(width_pt * height_pt, 1.0)
     scale = min(PDF_DPI / 72, (limits.max_image_pixels / area) ** 0.5)
-    bitmap = page.render(scale=scale, grayscale=True)
-    return _qr_payloads(bitmap.to_pil().convert("L"), limits)
+    return _bitmap_qr_payloads(page.render(scale=scale, grayscale=True), limits)
+
+
+def _bitmap_qr_payloads(bitmap: pdfium.PdfBitmap, limits: Limits) -> list[bytes]:
+    try:
+        image = bitmap.to_pil()
+        return _qr_payloads(image if image.mode == "L" else image.convert("L"), limits)
+    finally:
+        bitmap.close()
 
 
 # --- JSON -----------------------------------------------------------------------------------
