@@ -124,3 +124,21 @@ def test_the_command_from_the_shell_needs_no_database(trusted_test_key, tmp_path
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 2 and json.loads(done.stdout)["valid"] is False
+
+
+def test_a_bad_issuer_key_file_stops_the_project_at_start(tmp_path, settings):
+    from django.core.checks import run_checks
+
+    from verification.tests.certificates import DATA
+
+    settings.CERTIFICATE_ISSUER_KEYS = str(tmp_path / "missing.pem")
+    assert [e.id for e in run_checks() if e.id == "portal.E004"] == ["portal.E004"]
+    demo = tmp_path / "demo.pem"
+    demo.write_bytes((DATA / "divoc-demo-public.pem").read_bytes())
+    settings.CERTIFICATE_ISSUER_KEYS = str(demo)
+    errors = [e for e in run_checks() if e.id == "portal.E004"]
+    assert errors and "demo key" in errors[0].msg
+    good = tmp_path / "good.pem"
+    good.write_bytes(public_pem(ISSUER_KEY) + public_pem(OTHER_KEY))
+    settings.CERTIFICATE_ISSUER_KEYS = str(good)
+    assert not [e for e in run_checks() if e.id == "portal.E004"]
