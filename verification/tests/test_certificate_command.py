@@ -142,3 +142,22 @@ def test_a_bad_issuer_key_file_stops_the_project_at_start(tmp_path, settings):
     good.write_bytes(public_pem(ISSUER_KEY) + public_pem(OTHER_KEY))
     settings.CERTIFICATE_ISSUER_KEYS = str(good)
     assert not [e for e in run_checks() if e.id == "portal.E004"]
+
+
+def test_every_refusal_has_a_message_in_english_and_hindi():
+    from django.utils import translation
+
+    from verification.providers.certificate.errors import (
+        MESSAGES,
+        REVIEW_MESSAGES,
+        UPLOAD_HINT,
+        Reason,
+        ReviewReason,
+    )
+
+    assert set(MESSAGES) == set(Reason) and set(REVIEW_MESSAGES) == set(ReviewReason)
+    for message in [*MESSAGES.values(), *REVIEW_MESSAGES.values(), UPLOAD_HINT]:
+        english = str(message)
+        with translation.override("hi"):
+            hindi = str(message)
+        assert hindi != english and any("\u0900" <= ch <= "\u097f" for ch in hindi), english

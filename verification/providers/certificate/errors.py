@@ -42,7 +42,8 @@ class Reason(enum.StrEnum):
     REVOKED = "revoked"
 
 
-_UPLOAD_AGAIN = _(
+#: What to do when a file could not be read (``CertificateUnreadable.hint``).
+UPLOAD_HINT = _(
     "Upload the certificate PDF downloaded from CoWIN (or DigiLocker, UMANG, Aarogya Setu), "
     "or a clear photo or screenshot of its QR code."
 )
@@ -126,6 +127,7 @@ class CertificateUnreadable(CertificateError):
     """The input is not a file, image, QR code or archive that holds a readable certificate."""
 
     exit_code = 2
+    hint = UPLOAD_HINT
 
 
 class CertificateRefused(CertificateError):
