@@ -320,9 +320,10 @@ def test_more_doses_than_a_precaution_dose_need_review():
         {"date": "2026-06-20T10:00:00.000Z", "effectiveStart": "2026-06-20", "effectiveUntil": "2026-06-20",
          "issuanceDate": "2026-06-20T10:05:00.000Z"},
         {"date": "2021-06-20T10:00:00.000Z", "effectiveStart": "2021-06-20", "effectiveUntil": "2021-06-20"},
+        {"date": "2020-12-02T10:00:00.000Z", "effectiveStart": "2020-12-02", "effectiveUntil": "2020-12-02"},
         {"date": "15/06/2021"},
     ],
-    ids=["before-2021-01-16", "in-the-future", "after-its-issuance", "not-a-date"],
+    ids=["before-2021-01-16", "in-the-future", "after-its-issuance", "dose-before-the-drive", "not-a-date"],
 )  # fmt: skip
 def test_implausible_dates_are_refused(changes):
     unsigned = credential(**{k: v for k, v in changes.items() if k != "issuanceDate"})
