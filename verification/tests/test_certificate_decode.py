@@ -159,6 +159,14 @@ def test_a_pdf_with_many_pages_is_refused():
     assert unreadable(buffer.getvalue()) == Reason.TOO_MANY_PAGES
 
 
+def test_a_pdf_page_whose_images_hold_too_many_pixels_is_refused_before_rendering():
+    # A blank 1-bit image of 48 megapixels: a few kilobytes in the PDF, ~200 MB once rendered.
+    buffer = io.BytesIO()
+    Image.new("1", (8000, 6000), 1).save(buffer, "PDF", resolution=600)
+    assert len(buffer.getvalue()) < 200_000
+    assert unreadable(buffer.getvalue()) == Reason.IMAGE_TOO_LARGE
+
+
 def test_deep_json_is_refused():
     nested: object = 1
     for _ in range(20):

@@ -4,8 +4,10 @@ Every limit is checked before the work it bounds: upload size; image pixels (bef
 the image); PDF pages and the pixels of each rendered page; ZIP entries and uncompressed size
 (declared and actually read, so a lying header does not help a bomb); JSON size and depth.
 
-* PDF pages are rendered with pypdfium2; QR codes are read with zxing-cpp as **bytes**
-  (``.bytes``, never ``.text``, which would transcode the ZIP: PITFALLS 18).
+* PDF pages are opened with pypdfium2: the pixels of a page's images are counted before any is
+  decoded, then its moderate embedded images are read, else the page is rendered. QR codes
+  are read with zxing-cpp as **bytes** (``.bytes``, never ``.text``, which would transcode the
+  ZIP: PITFALLS 18).
 * The QR holds a ZIP with ``certificate.json``. CoWIN's Node signer also produced QR codes
   whose ZIP was re-encoded as UTF-8 (every byte >= 0x80 as two bytes): when the bytes are not
   a ZIP, that encoding is undone and the ZIP read again.
@@ -43,6 +45,7 @@ PDF_DPI = 200
 # Embedded images up to this size are read at their own resolution before the page is rendered
 # (a CoWIN QR image is well under a megapixel; a big scan is left to the capped rendering).
 MAX_EMBEDDED_IMAGE_PIXELS = 4_000_000
+MAX_PAGE_IMAGES = 64
 _QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
 
@@ -203,8 +206,12 @@ def _page_qr_payloads(page: pdfium.PdfPage, limits: Limits) -> list[bytes]:
     """QR codes of the page's embedded images of moderate size at their own resolution (CoWIN's
     PDF embeds its QR code as an image), else of the page rendered in grayscale at PDF_DPI (at
     most max_image_pixels)."""
-    for image_object in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
-        width, height = image_object.get_px_size()
+    images = list(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)))
+    sizes = [image_object.get_px_size() for image_object in images[: MAX_PAGE_IMAGES + 1]]
+    # Rendering decodes every image of the page at full size: bound them before any decoding.
+    if len(images) > MAX_PAGE_IMAGES or sum(w * h for w, h in sizes) > limits.max_image_pixels:
+        raise _unreadable(Reason.IMAGE_TOO_LARGE, "the page's images hold too many pixels")
+    for image_object, (width, height) in zip(images, sizes, strict=True):
         if not 0 < width * height <= MAX_EMBEDDED_IMAGE_PIXELS:
             continue
         try:
