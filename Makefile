@@ -19,7 +19,7 @@ help:
 	@echo "make run           start the demo (web, worker, beat) on http://localhost:$(PORT)"
 	@echo "make test          run the whole test suite (browser journeys too, where Chromium is)"
 	@echo "make e2e           only the browser journeys (screenshots in e2e-artifacts/)"
-	@echo "make lint          ruff, mypy, bandit (high findings), pip-audit (known vulnerable pins)"
+	@echo "make lint          ruff, mypy, import contracts, bandit (high findings), pip-audit (known vulnerable pins)"
 	@echo "make check-deploy  Django's deploy checks with production settings"
 	@echo "make bench         benchmarks (figures and ratios)"
 	@echo "make faults        verifications under faults (worker kill, Redis, provider, DB); bench/out/faults.json"
@@ -65,6 +65,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 	$(BIN)/bandit --quiet --recursive portal tenants verification bench --exclude '*/tests/*' --severity-level high
 	$(BIN)/pip-audit --requirement requirements.txt --progress-spinner off
 

@@ -49,3 +49,17 @@ def celery_reliability_settings(app_configs: Any, **kwargs: Any) -> list[Error]:
             )
         ]
     return []
+
+
+@register()
+def certificate_trust_settings(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """CERTIFICATE_ISSUER_KEYS must load (PEM public keys, RSA >= 2048 or Ed25519, never DIVOC's
+    demo key), so a bad key file stops the project at start rather than at an employee's upload."""
+    from verification.providers.certificate import CertificateConfigError
+    from verification.providers.certificate.trust import TrustStore
+
+    try:
+        TrustStore.configured(issuer_keys_file=settings.CERTIFICATE_ISSUER_KEYS)
+    except CertificateConfigError as exc:
+        return [Error(f"Certificate keys: {exc}", id="portal.E004")]
+    return []

@@ -303,6 +303,18 @@ KYCVS_SANDBOX_RATE_LIMIT = (int(_SANDBOX_CALLS), int(_SANDBOX_WINDOW_S))
 # burst_429 / burst_503 / burst_timeout (the next N calls answer 429, 503, or 504 after timeout_s).
 KYCVS_SANDBOX_FAULTS: dict[str, float] = {}
 
+# --- Vaccination certificates (offline verification, verification/providers/certificate) ---
+# CoWIN's did:india key is built in. CERTIFICATE_ISSUER_KEYS names a PEM file of further public
+# keys trusted to sign certificates (e.g. after CoWIN rotates its key); DIVOC's public demo key
+# is refused wherever it appears. The sandbox's certificate key is trusted where the sandbox
+# runs, never in production.
+CERTIFICATE_ISSUER_KEYS = env("CERTIFICATE_ISSUER_KEYS", default="")
+CERTIFICATE_TRUST_SANDBOX_KEY = KYCVS_SANDBOX_ENABLED
+# Limits checked before any work (a CoWIN PDF is one page of about 100 KB).
+CERTIFICATE_MAX_UPLOAD_BYTES = env.int("CERTIFICATE_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+CERTIFICATE_MAX_IMAGE_PIXELS = 40_000_000
+CERTIFICATE_MAX_PDF_PAGES = 4
+
 # --- Bulk import of employees -------------------------------------------------------------
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 # Files with more rows than this are checked and imported by a Celery task (progress bar).

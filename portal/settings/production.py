@@ -31,6 +31,8 @@ KYCVS_SANDBOX_ENABLED = False
 KYCVS_BASE_URL = env("KYCVS_BASE_URL")
 KYCVS_API_KEY = env("KYCVS_API_KEY")
 KYCVS_VERIFY_KEY = env("KYCVS_VERIFY_KEY")
+# Certificates: only CoWIN's key and CERTIFICATE_ISSUER_KEYS, never the sandbox's.
+CERTIFICATE_TRUST_SANDBOX_KEY = False
 
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 WHITENOISE_USE_FINDERS = False

@@ -32,6 +32,8 @@ EMPLOYEE_FACING = (
     "verification/consent_forms.py",
     "verification/models.py",
     "verification/phones.py",
+    # Refusals of an uploaded vaccination certificate, shown to the employee.
+    "verification/providers/certificate/errors.py",
 )
 
 # Strings an employee is sure to meet; each must read differently in Hindi.

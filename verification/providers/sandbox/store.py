@@ -1,8 +1,8 @@
 """The sandbox's state, in Redis so that every web process shares it.
 
-Transactions (one per OTP), tokens, resend cooldowns, the rate-limit window, the dev inbox and
-the fault settings. Keys start with KYCVS_SANDBOX_REDIS_PREFIX; OTPs and tokens are stored
-hashed.
+Transactions (one per OTP), tokens, resend cooldowns, the rate-limit window, the dev inbox, the
+demo certificates issued and the fault settings. Keys start with KYCVS_SANDBOX_REDIS_PREFIX;
+OTPs and tokens are stored hashed.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import hashlib
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
@@ -176,6 +177,23 @@ def inbox_list(*, to: str = "", kind: str = "", limit: int = 100) -> list[dict[s
     if kind:
         messages = [m for m in messages if m["kind"] == kind]
     return messages[:limit]
+
+
+# --- Demo vaccination certificates --------------------------------------------------------
+
+
+def certificate_issued(mobile: str, issue: Callable[[], str]) -> str:
+    """The certificate issued to this number, issuing it with ``issue()`` the first time.
+
+    Kept in Redis so every process serves the same signed credential (an RSA-PSS signature is
+    different each time it is made); the first process to store one wins.
+    """
+    key = _key("certificate", mobile)
+    existing = _r().get(key)
+    if existing:
+        return str(existing)
+    _r().set(key, issue(), nx=True)
+    return str(_r().get(key))
 
 
 # --- Faults -------------------------------------------------------------------------------

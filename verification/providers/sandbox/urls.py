@@ -10,6 +10,7 @@ urlpatterns = [
     path("cowin/api/v3/vaccination/status", views.status, name="status"),
     path("cowin/.well-known/jwks.json", views.jwks, name="jwks"),
     path("inbox/", views.inbox, name="inbox"),
+    path("certificates/<str:mobile>/<str:filename>", views.certificate_file, name="certificate_file"),
     path("inbox.json", views.inbox_json, name="inbox_json"),
     path("control/faults", views.control_faults, name="control_faults"),
     path("control/stats", views.control_stats, name="control_stats"),

@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from verification.providers.sandbox import keys, registry, store
+from verification.providers.sandbox import certificates, keys, registry, store
 
 _random = secrets.SystemRandom()
 View = Callable[..., HttpResponse]
@@ -191,7 +191,8 @@ def jwks(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def inbox(request: HttpRequest) -> HttpResponse:
     messages = store.inbox_list(to=request.GET.get("to", ""), kind=request.GET.get("kind", ""))
-    return render(request, "sandbox/inbox.html", {"messages": messages})
+    demo = [{"citizen": c, "certificate": certificates.demo_certificate(c.mobile)} for c in registry.CITIZENS]
+    return render(request, "sandbox/inbox.html", {"messages": messages, "certificates": demo})
 
 
 @sandbox_only
@@ -243,3 +244,45 @@ def control_reset(request: HttpRequest) -> HttpResponse:
         return _error(401, "INVALID_API_KEY", "Missing or invalid x-api-key.")
     store.reset()
     return JsonResponse({"reset": True})
+
+
+# --- Demo vaccination certificates ------------------------------------------------------------
+
+CERTIFICATE_FILES = {
+    "certificate.json": ("zip", "json"),
+    "certificate.pdf": ("zip", "pdf"),
+    "certificate-utf8.pdf": ("utf8", "pdf"),
+    "certificate.png": ("zip", "png"),
+    "certificate-utf8.png": ("utf8", "png"),
+    "qr.bin": ("zip", "bin"),
+    "qr-utf8.bin": ("utf8", "bin"),
+}
+_CONTENT_TYPES = {
+    "json": "application/json",
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "bin": "application/octet-stream",
+}
+
+
+@sandbox_only
+@require_http_methods(["GET"])
+def certificate_file(request: HttpRequest, mobile: str, filename: str) -> HttpResponse:
+    """A demo citizen's certificate: JSON, PDF or PNG, with the QR payload raw or UTF-8 encoded
+    (``qr*.bin`` are the QR codes' bytes themselves)."""
+    demo = certificates.demo_certificate(mobile)
+    if demo is None or filename not in CERTIFICATE_FILES:
+        raise Http404
+    encoding, kind = CERTIFICATE_FILES[filename]
+    signed = json.loads(store.certificate_issued(mobile, lambda: json.dumps(certificates.sign(demo))))
+    if kind == "json":
+        body = certificates.certificate_json(signed)
+    elif kind == "pdf":
+        body = certificates.pdf(demo, signed, encoding)
+    elif kind == "png":
+        body = certificates.png(demo, signed, encoding)
+    else:
+        body = certificates.qr_payload(signed, encoding)
+    response = HttpResponse(body, content_type=_CONTENT_TYPES[kind])
+    response["Content-Disposition"] = f'attachment; filename="cowin-sandbox-{mobile}-{filename}"'
+    return response
