@@ -39,15 +39,27 @@ def decrypt(token: str) -> str:
         raise ValueError("Encrypted value cannot be decrypted with the configured keys.") from exc
 
 
+#: Bytes are encrypted in pieces of this size, each its own Fernet token: Fernet makes about
+#: six working copies of what it encrypts, so a 10 MB upload would briefly cost 65 MB at once.
+BYTES_PIECE = 1024 * 1024
+
+
 def encrypt_bytes(data: bytes) -> bytes:
-    """``data`` encrypted with the newest key (a Fernet token, ASCII)."""
-    return _current().encrypt(data)
+    """``data`` encrypted with the newest key: the Fernet tokens (ASCII) of its pieces of
+    BYTES_PIECE bytes, one a line."""
+    fernet = _current()
+    view = memoryview(data)
+    return b"\n".join(
+        fernet.encrypt(bytes(view[at : at + BYTES_PIECE])) for at in range(0, len(view), BYTES_PIECE)
+    )
 
 
-def decrypt_bytes(token: bytes) -> bytes:
-    """The plaintext of ``token``; ValueError when no configured key opens it."""
+def decrypt_bytes(tokens: bytes) -> bytes:
+    """The plaintext of ``encrypt_bytes``'s output (one token or several, one a line), with
+    any configured key; ValueError when none opens it."""
+    fernet = _current()
     try:
-        return _current().decrypt(token)
+        return b"".join(fernet.decrypt(token) for token in tokens.split(b"\n"))
     except InvalidToken as exc:
         raise ValueError("Encrypted value cannot be decrypted with the configured keys.") from exc
 

@@ -526,12 +526,31 @@ def _cell_text(value: Any) -> str:
     return text[1:].strip() if text.startswith("'") else text
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _line_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where each line of ``text`` starts and ends (its line break included), split as
+    ``open(newline="")`` splits them, without copying the text (io.StringIO holds four
+    bytes a character)."""
+    start, length, search = 0, len(text), _LINE_BREAK.search
+    while start < length:
+        found = search(text, start)
+        end = found.end() if found else length
+        yield start, end
+        start = end
+
+
 def _csv_records(content: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFileError(_("The file is not UTF-8 text. In Excel, use “Save as → CSV UTF-8”.")) from None
-    first_line = next((line for line in io.StringIO(text) if line.strip()), "")[:SNIFF_CHARS]
+    first_line = ""
+    for start, end in _line_spans(text):
+        first_line = text[start : min(end, start + SNIFF_CHARS)]
+        if first_line.strip():
+            break
     try:
         delimiter = csv.Sniffer().sniff(first_line, delimiters=",;").delimiter
     except csv.Error:
@@ -542,12 +561,12 @@ def _csv_records(content: bytes) -> Iterator[tuple[int, list[str]]]:
         # Separators are counted on the raw lines of a record before csv splits it, so that a
         # line of a million fields is refused before a list of a million cells is built.
         nonlocal separators, physical
-        for text_line in io.StringIO(text, newline=""):
+        for start, end in _line_spans(text):
             physical += 1
-            separators += text_line.count(delimiter)
+            separators += text.count(delimiter, start, end)
             if separators >= EXCEL_MAX_COLUMNS:
                 raise _too_many_columns(physical)
-            yield text_line
+            yield text[start:end]
 
     # Process-wide; this is the only CSV reader of the project. A longer cell stops the read.
     csv.field_size_limit(EXCEL_MAX_CELL_CHARS)
@@ -839,8 +858,8 @@ def _duplicate_message(code: str, line: int, lines: list[int]) -> str:
     if len(lines) > DUPLICATE_LINES_SHOWN + 1:
         others += ", …"
     return _(
-        "Employee code %(code)s is on %(count)s lines: this one and line(s) %(lines)s. "
-        "None of them is imported."
+        "Employee code %(code)s is on %(count)s lines (this one and line(s) %(lines)s); "
+        "none of them is imported."
     ) % {"code": shown, "count": _number(len(lines)), "lines": others}
 
 
