@@ -418,6 +418,9 @@ def _scan_part(stream: _PartStream, shared: list[int]) -> PartScan | None:
     def refuse(*_args: Any) -> None:
         raise _invalid_workbook()
 
+    def refuse_external(*_args: Any) -> int:
+        raise _invalid_workbook()
+
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True
     parser.StartElementHandler = start
@@ -426,7 +429,7 @@ def _scan_part(stream: _PartStream, shared: list[int]) -> PartScan | None:
     # What defusedxml refuses: no DTD, so no entity can be declared; nothing external.
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse
+    parser.ExternalEntityRefHandler = refuse_external
     try:
         while chunk := stream.read(_CHUNK):
             parser.Parse(chunk, False)

@@ -13,7 +13,7 @@ import time
 import tracemalloc
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import openpyxl
@@ -65,7 +65,7 @@ def _form_errors(response) -> list[str]:  # type: ignore[no-untyped-def]
     return [str(e) for e in response.context["form"].errors.get("file", [])]
 
 
-def _xlsx(rows: list[list[object]]) -> bytes:
+def _xlsx(rows: Sequence[Sequence[object]]) -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -588,8 +588,9 @@ def _rezip(content: bytes, **parts: bytes | None) -> bytes:
     ):
         for info in source.infolist():
             if info.filename in names:
-                if names[info.filename] is not None:
-                    target.writestr(info.filename, names[info.filename])
+                replacement = names[info.filename]
+                if replacement is not None:
+                    target.writestr(info.filename, replacement)
             else:
                 target.writestr(info.filename, source.read(info))
     return out.getvalue()
@@ -778,7 +779,7 @@ def test_rows_columns_and_cells_past_the_caps_are_refused(settings, kind):
     settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_COLUMNS, settings.IMPORT_MAX_CELLS = 5, 8, 40
     header = ["code", "name", "email"]
 
-    def content(rows: list[list[object]]) -> bytes:
+    def content(rows: Sequence[Sequence[object]]) -> bytes:
         if kind == "xlsx":
             return _xlsx(rows)
         return "".join(",".join(str(c) for c in row) + "\n" for row in rows).encode()

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -51,9 +52,9 @@ def _upload_page(request: HttpRequest, form: ImportUploadForm, status: int = 200
         "form": form,
         "aliases": _aliases(),
         "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
-        "max_rows": settings.IMPORT_MAX_ROWS,
-        "max_columns": settings.IMPORT_MAX_COLUMNS,
-        "max_cells": settings.IMPORT_MAX_CELLS,
+        "max_rows": number_format(settings.IMPORT_MAX_ROWS, force_grouping=True),
+        "max_columns": number_format(settings.IMPORT_MAX_COLUMNS, force_grouping=True),
+        "max_cells": number_format(settings.IMPORT_MAX_CELLS, force_grouping=True),
         "recent": ImportJob.objects.defer("content", "errors").select_related("created_by")[:5],
     }
     return render(request, "tenant/imports/upload.html", context, status=status)
