@@ -14,7 +14,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from verification.crypto import EncryptedTextField
+from verification.crypto import EncryptedBinaryField, EncryptedTextField
 
 
 class Progress(models.TextChoices):
@@ -305,7 +305,9 @@ class AuditEvent(models.Model):
 class ImportJob(models.Model):
     """A CSV/XLSX upload of employees: validated into a preview, written only when HR confirms.
 
-    The file is kept in the database (bounded by IMPORT_MAX_BYTES) so any worker can read it.
+    The file is kept in the database (bounded by IMPORT_MAX_BYTES) so any worker can read it,
+    encrypted like mobile numbers (it holds them), and dropped (emptied) once the job is
+    done, cancelled or failed.
     """
 
     class Status(models.TextChoices):
@@ -322,7 +324,7 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     filename = models.CharField(max_length=255)
-    content = models.BinaryField()
+    content = EncryptedBinaryField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)

@@ -30,4 +30,5 @@ urlpatterns = [
     path("employees/import/<int:job_id>/", imports_views.import_job, name="import_job"),
     path("employees/import/<int:job_id>/confirm/", imports_views.import_job_confirm, name="import_confirm"),
     path("employees/import/<int:job_id>/cancel/", imports_views.import_job_cancel, name="import_cancel"),
+    path("employees/import/<int:job_id>/errors.csv", imports_views.import_job_errors, name="import_errors"),
 ]

@@ -319,6 +319,16 @@ CERTIFICATE_MAX_PDF_PAGES = 4
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 # Files with more rows than this are checked and imported by a Celery task (progress bar).
 IMPORT_ASYNC_ROWS = env.int("IMPORT_ASYNC_ROWS", default=1000)
+# What one file may hold, checked while it is read (before an .xlsx reaches openpyxl), so that a
+# small hostile file cannot make a shared web or worker process slow or large. Rows: below the
+# header (in a workbook: nothing below row IMPORT_MAX_ROWS + 1); columns: up to the last filled
+# one; cells: filled cells of the sheet read; shared strings: an .xlsx's table of distinct texts;
+# uncompressed bytes: all the parts of an .xlsx together.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=2_000_000)
+IMPORT_MAX_SHARED_STRINGS = env.int("IMPORT_MAX_SHARED_STRINGS", default=500_000)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=128 * 1024 * 1024)
 
 # --- Auth and sessions --------------------------------------------------------------------
 # django-axes first: it refuses a locked-out username+address before the password is checked.

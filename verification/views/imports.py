@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -51,6 +52,9 @@ def _upload_page(request: HttpRequest, form: ImportUploadForm, status: int = 200
         "form": form,
         "aliases": _aliases(),
         "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
+        "max_rows": number_format(settings.IMPORT_MAX_ROWS, force_grouping=True),
+        "max_columns": number_format(settings.IMPORT_MAX_COLUMNS, force_grouping=True),
+        "max_cells": number_format(settings.IMPORT_MAX_CELLS, force_grouping=True),
         "recent": ImportJob.objects.defer("content", "errors").select_related("created_by")[:5],
     }
     return render(request, "tenant/imports/upload.html", context, status=status)
@@ -80,17 +84,25 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
     processed = imports.import_job_progress(job)
     percent = min(100, processed * 100 // job.total_rows) if job.total_rows else 0
     summary = job.summary or {}
+    running = imports.import_job_is_running(job)
+    # The polling panel of a running job shows no errors: they are not even loaded.
+    stored = [] if running else job.errors
+    shown = stored[: imports.PAGE_ERRORS]
+    ignored_total = summary.get("ignored_columns_total", len(summary.get("ignored_columns", [])))
     return {
         "job": job,
         "processed": processed,
         "Status": ImportJob.Status,
-        "running": imports.import_job_is_running(job),
+        "running": running,
         "percent": percent,
         "summary": summary,
-        "more_errors": max(0, summary.get("errors_total", 0) - len(job.errors)),
+        "more_ignored": max(0, ignored_total - len(summary.get("ignored_columns", []))),
+        "errors_total": summary.get("errors_total", len(stored)),
+        "errors_stored": len(stored),
+        "more_errors": max(0, summary.get("errors_total", 0) - len(shown)),
         "errors": [
             {**error, "column_label": imports.FIELD_LABELS.get(error.get("column", ""), error.get("column"))}
-            for error in job.errors
+            for error in shown
         ],
     }
 
@@ -98,7 +110,7 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
 @role_required(*EMPLOYEE_MANAGERS)
 @require_GET
 def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = imports.access_import_job(job_id)
+    job = imports.access_import_job(job_id, defer_errors=True)
     context = _job_context(job)
     if getattr(request, "htmx", False):
         return render(request, "tenant/imports/_job_panel.html", context)
@@ -123,6 +135,16 @@ def import_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
         return redirect("verification:import_upload")
     messages.info(request, _("This import can no longer be cancelled."))
     return redirect("verification:import_job", job_id=job.pk)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_GET
+def import_job_errors(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = imports.access_import_job(job_id)
+    response = HttpResponse(imports.import_job_errors_csv(job=job), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @role_required(*EMPLOYEE_MANAGERS)
