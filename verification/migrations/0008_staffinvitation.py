@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('verification', '0006_employee_last_invited_at'),
+        ('verification', '0007_importjob_encrypted_content'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
