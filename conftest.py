@@ -94,6 +94,18 @@ def org_b() -> OrgFixture:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the default language. A request through the test client runs in
+    the test's own thread, and LocaleMiddleware leaves the language it activated (Hindi after
+    a language switch) active in that thread after the response."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _public_schema_between_tests() -> Iterator[None]:
     """Every test starts and ends in the public schema, whatever a request switched to."""
     yield
