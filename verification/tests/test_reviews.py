@@ -144,7 +144,8 @@ def test_awaiting_review_does_not_count_until_approved_everywhere_a_progress_is_
     by_status = owner.get("/employees/", {"status": "2", "q": row.code})
     assert list(by_status.context["employees"]) == []
     export = owner.get("/employees/export.csv", {"q": row.code})
-    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    content = b"".join(export.streaming_content)  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     assert [(r["Progress"], r["Vaccination status"]) for r in rows] == [("Awaiting HR review", "")]
     # The employee's page says the number was changed, and that it awaits review.
     detail = owner.get(f"/employees/{row.pk}/").content.decode()
@@ -247,3 +248,21 @@ def test_the_review_list_costs_the_same_queries_for_more_rows(org_a):
     with CaptureQueriesContext(connection) as many:
         assert owner.get(REVIEWS).content.decode().count("/approve/") >= 4
     assert len(many) == len(few)
+
+
+def test_with_no_number_on_file_the_number_typed_is_a_changed_one(org_a):
+    invitation = invited(org_a, name="Meera Nair", mobile=None)
+    browser = host_client(org_a.host)
+    browser.post(f"/c/{invitation.token}/agree/", {"agree": "on"})
+    page = browser.get(f"/c/{invitation.token}/details/").content.decode()
+    assert 'name="number"' not in page and 'name="mobile"' in page  # nothing on file to offer
+    refused = browser.post(f"/c/{invitation.token}/details/", {"full_name": "Meera Nair", "mobile": ""})
+    assert "This field is required." in refused.content.decode()
+    response = browser.post(
+        f"/c/{invitation.token}/details/", {"full_name": "Mira Nair", "mobile": "9000000022"}
+    )
+    assert response.status_code == 302
+    with schema_context(org_a.schema_name):
+        attempt = VerificationAttempt.objects.get(employee_id=invitation.employee_id)
+        assert attempt.mobile_changed and attempt.mobile == "+919000000022"
+        assert Employee.objects.get(pk=invitation.employee_id).mobile is None  # still nothing on file

@@ -278,6 +278,7 @@ def otp(request: HttpRequest, invitation: Invitation) -> HttpResponse:
         form = OtpForm(request.POST)
         if form.is_valid():
             # This browser holds the OTP: if it verifies, this session may see the result.
+            request.session.cycle_key()  # a new session id for a session that may see more
             submitter = employee_access.session_submitter(
                 request.session, invitation, days=_view_days(), keep_cookie=_anonymous(request)
             )
