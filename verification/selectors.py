@@ -373,7 +373,7 @@ class StaffAct:
     and role, never their e-mail address."""
 
     event: AuditEvent
-    name: str  # "" for someone no longer on the team
+    name: str | None  # None for someone no longer on the team ("" for no name on record)
     role: Role | None
 
 
@@ -395,7 +395,7 @@ def _staff_acts(events: list[AuditEvent]) -> list[StaffAct]:
     for event in events:
         user = users.get(event.actor_user_id) if event.actor_user_id is not None else None
         role = staff_user_role(user) if user is not None else None
-        acts.append(StaffAct(event=event, name=user.first_name if user is not None else "", role=role))
+        acts.append(StaffAct(event=event, name=user.first_name if user is not None else None, role=role))
     return acts
 
 

@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context
 
 from conftest import host_client, signed_in
 from verification.models import AuditEvent, Invitation, ViewCode
+from verification.roles import Role
 from verification.services import employee_access
 from verification.tests.employee_flow import invited, verify_through_the_pages
 
@@ -286,3 +287,23 @@ def test_new_employee_urls_of_another_organization_are_not_found(org_a, org_b):
     with schema_context(org_b.schema_name):
         assert not ViewCode.objects.filter(invitation=v.invitation).exists()
         assert not AuditEvent.objects.filter(action__startswith="view_code.", employee_id=v.employee.pk)
+
+
+def test_my_data_names_a_teammate_without_a_name_or_no_longer_on_the_team_without_their_email(org_a):
+    from django.contrib.auth.models import User
+
+    from verification.services.staff import staff_user_create
+
+    browser = host_client(org_a.host)
+    v = verify_through_the_pages(org_a, browser)
+    with schema_context(org_a.schema_name):
+        for email, name in (("nameless@alpha.example", ""), ("leaver@alpha.example", "Lee Leaver")):
+            staff_user_create(email=email, full_name=name, password="irrelevant-pass-42", role=Role.HR_ADMIN)
+    for email in ("nameless@alpha.example", "leaver@alpha.example"):
+        assert signed_in(org_a, email).get(f"/employees/{v.employee.pk}/").status_code == 200
+    with schema_context(org_a.schema_name):
+        User.objects.filter(username="leaver@alpha.example").delete()
+    body = browser.get(f"/c/{v.token}/my-data/").content.decode()
+    assert "a member of staff (HR Admin) looked at your record" in body
+    assert "a former member of staff looked at your record" in body
+    assert "Lee Leaver" not in body and "@alpha.example" not in body

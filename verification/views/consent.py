@@ -460,7 +460,7 @@ def _acts(acts: list[StaffAct]) -> list[dict[str, Any]]:
         {
             "at": act.event.at,
             "what": STAFF_ACTIONS.get(act.event.action, _("worked with your record")),
-            "who": act.name or _("a former member of staff"),
+            "who": act.name or (_("a former member of staff") if act.name is None else _("a member of staff")),
             "role": act.role.label if act.role else "",
             "data": act.event.data,
         }
