@@ -455,12 +455,18 @@ STAFF_ACTIONS = {
 }
 
 
+def _who(act: StaffAct) -> str:
+    if act.name is None:
+        return str(_("a former member of staff"))
+    return act.name or str(_("a member of staff"))
+
+
 def _acts(acts: list[StaffAct]) -> list[dict[str, Any]]:
     return [
         {
             "at": act.event.at,
             "what": STAFF_ACTIONS.get(act.event.action, _("worked with your record")),
-            "who": act.name or (_("a former member of staff") if act.name is None else _("a member of staff")),
+            "who": _who(act),
             "role": act.role.label if act.role else "",
             "data": act.event.data,
         }
