@@ -110,8 +110,12 @@ def batch_start(organization: Organization, count: int) -> Batch:
         for i in range(count):
             mobile = str(FIRST_MOBILE + i)
             name = f"Bench Employee {i}"
+            # The number on file: the usual road (another number would await HR's review).
             employee = employee_create(
-                code=f"B-{i:05d}", full_name=name, email=f"e{i}-{uuid.uuid4().hex[:6]}@bench.example"
+                code=f"B-{i:05d}",
+                full_name=name,
+                email=f"e{i}-{uuid.uuid4().hex[:6]}@bench.example",
+                mobile=mobile,
             )
             invitation = invitation_create(employee=employee)
             given = consent.consent_give(

@@ -182,7 +182,10 @@ def test_import_invite_consent_in_hindi_then_withdraw_while_hr_watches(  # type:
     phone.click("form.consent-form button[type=submit]")
     phone.wait_for_url("**/details/")
     assert phone.input_value("#id_full_name") == priya.name  # on file, shown to confirm
-    phone.fill("#id_mobile", priya.mobile)
+    # The number on file is offered (masked) and chosen already: nothing to type.
+    on_file = phone.locator("input[name=number][value=on_file]")
+    assert on_file.is_checked()
+    assert priya.mobile[-4:] in phone.inner_text("fieldset.choice") and priya.mobile not in phone.content()
     shots(phone, "phone-details")
     phone.click("main form button[type=submit]")
     phone.wait_for_url("**/otp/")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from conftest import OWNER_PASSWORD
-from e2e.conftest import PHONE, wait_for
+from e2e.conftest import DESKTOP, PHONE, wait_for
 from verification.models import Consent, Employee, Invitation, StatusRecord
 from verification.services.employees import employee_create
 from verification.services.invitations import invitation_create
@@ -60,7 +60,7 @@ def test_consent_in_hindi_on_a_phone_then_withdraw(browser, shots, invited, sand
     page.click("form.consent-form button[type=submit]")
     page.wait_for_url("**/details/")
     shots(page, "details")
-    page.fill("#id_mobile", "90000 00001")
+    assert page.locator("input[name=number][value=on_file]").is_checked()  # the number on file
     page.fill("#id_full_name", "Ravi Kumar")
     page.click("main form button[type=submit]")
     page.wait_for_url("**/otp/")
@@ -94,7 +94,6 @@ def test_wrong_otp_then_right(browser, shots, invited, sandbox):
     page.goto(link)
     page.check("#id_agree")
     page.click("form.consent-form button[type=submit]")
-    page.fill("#id_mobile", "9000000011")
     page.fill("#id_full_name", "Imran Khan")
     page.click("main form button[type=submit]")
     page.wait_for_selector("#id_otp", timeout=30_000)
@@ -141,3 +140,74 @@ def test_expired_link_and_another_organizations_urls(
     page.click("main form button[type=submit]")
     assert "correct email and password" in page.inner_text("main")
     shots(page, "a-owner-refused-on-b")
+
+
+def test_another_number_is_reviewed_by_hr_and_a_forwarded_link_asks_for_a_code(  # type: ignore[no-untyped-def]
+    browser, shots, invited, sandbox, org_a, live_server_url, staff_sign_in
+):
+    """The employee verifies on a phone with a number other than the one on file; HR approves
+    it on the review list; someone the e-mail was forwarded to sees nothing until the code
+    e-mailed to the employee is entered."""
+    employee, link = invited("9000000099", "Priya Sharma")  # HR has an old number on file
+    port = live_server_url.rsplit(":", 1)[1]
+    site = f"http://{org_a.host}:{port}"
+
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(link)
+    phone.check("#id_agree")
+    phone.click("form.consent-form button[type=submit]")
+    phone.wait_for_url("**/details/")
+    assert "0099" in phone.inner_text("fieldset.choice")
+    phone.check("input[name=number][value=other]")
+    phone.fill("#id_mobile", "9000000002")
+    phone.fill("#id_full_name", "Ravi Kumar")  # not the name on file: refused, nothing sent
+    phone.click("main form button[type=submit]")
+    assert "enter your name as it is on file" in phone.inner_text("main .alert-error")
+    shots(phone, "other-number-name-refused")
+    phone.fill("#id_full_name", "Priya Sharma")
+    phone.check("input[name=number][value=other]")
+    phone.fill("#id_mobile", "9000000002")
+    shots(phone, "other-number")
+    phone.click("main form button[type=submit]")
+    phone.wait_for_url("**/otp/")
+    phone.wait_for_selector("#id_otp", timeout=30_000)
+    phone.fill("#id_otp", sandbox.last_otp("9000000002"))
+    phone.click("#otp-panel form.form button[type=submit]")
+    phone.wait_for_url("**/done/", timeout=30_000)
+    assert phone.locator(".result-status").get_attribute("data-status") == "2"
+    assert phone.locator('[data-review="pending"]').count() == 1
+    shots(phone, "awaiting-review")
+
+    hr = browser.new_context(**DESKTOP).new_page()
+    staff_sign_in(hr, site, org_a, org_a.owner_email, OWNER_PASSWORD)
+    hr.goto(f"{site}/employees/review/")
+    row = hr.locator("table.reviews tbody tr", has_text="Priya Sharma")
+    assert "••••••0099" in row.inner_text() and "••••••0002" in row.inner_text()
+    shots(hr, "review-list")
+    row.locator("form[action$='/approve/'] button").click()
+    hr.wait_for_selector(".flash-success")
+    with schema_context(org_a.schema_name):
+        assert Employee.objects.get(pk=employee.pk).vaccination_status == 2
+    shots(hr, "approved")
+
+    forwarded = browser.new_context(**PHONE).new_page()
+    forwarded.goto(link)
+    forwarded.wait_for_url("**/done/")
+    assert forwarded.locator(".result-status").count() == 0
+    assert "Priya Sharma" not in forwarded.content() and employee.email not in forwarded.content()
+    shots(forwarded, "forwarded-link")
+    forwarded.click("form[action$='/code/send/'] button")
+    forwarded.wait_for_url("**/code/**")
+    message = wait_for(
+        lambda: [m for m in sandbox.inbox(to=employee.email, kind="email") if "one-time code" in m["subject"]]
+    )[0]
+    code = re.search(r"\b(\d{6})\b", message["text"])
+    assert code
+    forwarded.fill("#id_code", code.group(1))
+    shots(forwarded, "code")
+    forwarded.click("main form.form button[type=submit]")
+    forwarded.wait_for_url("**/done/")
+    assert forwarded.locator(".result-status").get_attribute("data-status") == "2"
+    shots(forwarded, "status-after-code")
+    for page in (phone, hr, forwarded):
+        page.context.close()

@@ -44,6 +44,9 @@ class Organization(TenantMixin):
     # Status evidence and mobile numbers are erased this many days after an employee is
     # deactivated or withdraws consent.
     retention_days = models.PositiveSmallIntegerField(default=30)
+    # An employee's link shows their status and data (to a browser allowed to see them) only
+    # until this many days after its last use; then only after a fresh code by e-mail.
+    link_view_days = models.PositiveSmallIntegerField(default=30)
 
     auto_create_schema = True
     auto_drop_schema = False

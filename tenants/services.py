@@ -10,7 +10,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.models import Domain, Organization
 from tenants.schemas import clone_function_install
-from tenants.validators import normalize_subdomain, validate_subdomain
+from tenants.validators import normalize_subdomain, validate_plain_text, validate_subdomain
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ def organization_create(
 
     slug = normalize_subdomain(slug)
     validate_subdomain(slug)
+    validate_plain_text(name)
+    validate_plain_text(owner_name)
     with transaction.atomic():
         organization = Organization(
             name=name.strip(),

@@ -115,17 +115,19 @@ def validate_subdomain(value: str) -> None:
 # Characters no name or label needs: C0/C1 controls (CR, LF, NUL, ...), the line and paragraph
 # separators, and the bidirectional overrides and isolates that can make text read differently
 # from what it says. Zero-width (non-)joiners stay allowed: Devanagari spelling uses them.
-_FORBIDDEN_FORMAT = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# One regular expression: imports check tens of thousands of cells with it.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def has_control_characters(value: str) -> bool:
     """True if ``value`` holds a character that must never be part of a name (see above)."""
-    return any(ord(ch) < 32 or 127 <= ord(ch) < 160 or ch in _FORBIDDEN_FORMAT for ch in value)
+    return _CONTROL_CHARACTERS.search(value) is not None
+
+
+PLAIN_TEXT_MESSAGE = _("Remove line breaks, tabs and other control characters.")
 
 
 def validate_plain_text(value: str) -> None:
     """Refuse control characters (line breaks included) in a one-line name or label."""
     if has_control_characters(value):
-        raise ValidationError(
-            _("Remove line breaks, tabs and other control characters."), code="control_characters"
-        )
+        raise ValidationError(PLAIN_TEXT_MESSAGE, code="control_characters")

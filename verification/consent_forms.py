@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from tenants.validators import validate_plain_text
 from verification.phones import normalize_indian_mobile
 
 
@@ -21,26 +24,72 @@ class AgreeForm(forms.Form):
 
 
 class DetailsForm(forms.Form):
+    """Name and number for CoWIN. The number on file is the default (the employee confirms it
+    without typing it); another number may be entered instead."""
+
+    ON_FILE, OTHER = "on_file", "other"
+
     full_name = forms.CharField(
         label=_("Your name as registered on CoWIN"),
         max_length=150,
+        validators=[validate_plain_text],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    mobile = forms.CharField(
+    number = forms.ChoiceField(
         label=_("Mobile number registered on CoWIN"),
+        choices=[(ON_FILE, _("The number on file")), (OTHER, _("Another number"))],
+        initial=ON_FILE,
+        widget=forms.RadioSelect,
+    )
+    mobile = forms.CharField(
+        label=_("Another mobile number"),
         max_length=20,
-        help_text=_("10 digits. CoWIN will send the OTP by SMS to this number."),
+        required=False,
+        help_text=_(
+            "10 digits. CoWIN will send the OTP by SMS to this number. Your name must then be "
+            "the name on file, and your HR team reviews the result before it counts."
+        ),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel-national"}),
     )
 
+    def __init__(self, *args: Any, mobile_last4: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mobile_last4 = mobile_last4
+        if mobile_last4:
+            number = cast(forms.ChoiceField, self.fields["number"])
+            number.choices = [
+                (self.ON_FILE, _("The number on file, ending in %(last4)s") % {"last4": mobile_last4}),
+                (self.OTHER, _("Another number")),
+            ]
+        else:
+            # Nothing on file to offer: the number must be entered.
+            del self.fields["number"]
+            self.fields["mobile"].label = _("Mobile number registered on CoWIN")
+            self.fields["mobile"].required = True
+
     def clean_mobile(self) -> str:
-        return normalize_indian_mobile(self.cleaned_data["mobile"])
+        if "number" in self.fields and self.cleaned_data.get("number") == self.ON_FILE:
+            return ""  # whatever was typed there is not used
+        raw = self.cleaned_data["mobile"]
+        return normalize_indian_mobile(raw) if raw and raw.strip() else ""
 
     def clean_full_name(self) -> str:
         name = " ".join(self.cleaned_data["full_name"].split())
         if not name:
             raise forms.ValidationError(_("Enter your name."))
         return name
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("number") == self.OTHER and not cleaned.get("mobile") and "mobile" not in self.errors:
+            self.add_error("mobile", _("Enter the other number, or choose the number on file."))
+        return cleaned
+
+    def chosen_mobile(self) -> str | None:
+        """The number the employee chose: None for the one on file."""
+        if "number" in self.fields and self.cleaned_data.get("number") != self.OTHER:
+            return None
+        return self.cleaned_data.get("mobile") or None
 
 
 class OtpForm(forms.Form):
@@ -49,6 +98,23 @@ class OtpForm(forms.Form):
         max_length=6,
         min_length=6,
         validators=[RegexValidator(r"^\d{6}$", _("The OTP is 6 digits."))],
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": r"\d{6}",
+                "autofocus": True,
+            }
+        ),
+    )
+
+
+class ViewCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the e-mail"),
+        max_length=6,
+        min_length=6,
+        validators=[RegexValidator(r"^\d{6}$", _("The code is 6 digits."))],
         widget=forms.TextInput(
             attrs={
                 "inputmode": "numeric",

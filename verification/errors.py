@@ -26,6 +26,40 @@ class ErrorCode(models.TextChoices):
     FAILED = "failed", _("We could not complete the verification. Please try again later.")
     LINK_EXPIRED = "link_expired", _("This link has expired. Please ask your HR team for a new one.")
     TOO_MANY_REQUESTS = "too_many_requests", _("Too many requests. Please wait a minute and try again.")
+    NAME_MISMATCH = (
+        "name_mismatch",
+        _(
+            "To use a number other than the one your HR team has on file, enter your name as it is "
+            "on file. Or use the number on file, or ask your HR team to correct your name or number."
+        ),
+    )
+    NO_MOBILE_ON_FILE = (
+        "no_mobile_on_file",
+        _("Your HR team has no mobile number on file for you. Please enter the number registered on CoWIN."),
+    )
+    TOO_MANY_WRONG_OTPS = (
+        "too_many_wrong_otps",
+        _(
+            "Too many wrong codes were entered. For your safety this link can no longer be used to "
+            "verify. Please ask your HR team for a new link."
+        ),
+    )
+    REVIEW_REJECTED = (
+        "review_rejected",
+        _(
+            "Your HR team could not confirm that the number you used is yours, so the status from it "
+            "was erased. Please verify with the number on file, or ask your HR team to update it."
+        ),
+    )
+    VIEW_CODE_WRONG = "view_code_wrong", _("That code is not right.")
+    VIEW_CODE_EXPIRED = (
+        "view_code_expired",
+        _("That code has expired or was used up. Please ask for a new one."),
+    )
+    VIEW_CODE_LIMIT = (
+        "view_code_limit",
+        _("Too many codes were sent in the last hour. Please try again later."),
+    )
 
 
 def message_for(code: str, **details: object) -> str:
@@ -39,6 +73,13 @@ def message_for(code: str, **details: object) -> str:
         return ngettext(
             "That OTP is not right. You have %(n)d more try.",
             "That OTP is not right. You have %(n)d more tries.",
+            left,
+        ) % {"n": left}
+    if code == ErrorCode.VIEW_CODE_WRONG and "tries_left" in details:
+        left = int(details["tries_left"])  # type: ignore[call-overload]
+        return ngettext(
+            "That code is not right. You have %(n)d more try.",
+            "That code is not right. You have %(n)d more tries.",
             left,
         ) % {"n": left}
     if code == ErrorCode.RESEND_TOO_SOON and "seconds" in details:

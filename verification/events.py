@@ -129,7 +129,26 @@ def otp_rejected(attempt: VerificationAttempt, *, tries_left: int) -> AuditEvent
 
 
 def verification_succeeded(attempt: VerificationAttempt, *, key_id: str) -> AuditEvent:
-    return _record("verification.succeeded", employee=attempt.employee, attempt_id=attempt.pk, key_id=key_id)
+    """The status was verified and stored; ``awaiting_review`` when it came through a number
+    the employee entered (it counts once HR approves)."""
+    return _record(
+        "verification.succeeded",
+        employee=attempt.employee,
+        attempt_id=attempt.pk,
+        key_id=key_id,
+        awaiting_review=attempt.mobile_changed,
+    )
+
+
+def verification_locked(attempt: VerificationAttempt, *, wrong_otps: int) -> AuditEvent:
+    """Too many wrong OTPs in 24 hours: the invitation can no longer verify (only withdraw)."""
+    return _record(
+        "verification.locked",
+        employee=attempt.employee,
+        attempt_id=attempt.pk,
+        invitation_id=attempt.consent.invitation_id,
+        wrong_otps=wrong_otps,
+    )
 
 
 def verification_failed(attempt: VerificationAttempt, *, reason: str) -> AuditEvent:
@@ -201,15 +220,24 @@ def consent_withdrawn(consent: Any, *, ip: str | None, records_erased: int) -> A
     )
 
 
-def details_confirmed(attempt: VerificationAttempt, *, ip: str | None, changed: list[str]) -> AuditEvent:
+def details_confirmed(attempt: VerificationAttempt, *, ip: str | None, name_match: str) -> AuditEvent:
+    """The employee started a verification: with the number on file, or with another number
+    they entered (``mobile_changed``; ``name_match`` is then the name matcher's reason)."""
     return _record(
         "employee.details_confirmed",
         employee=attempt.employee,
         employee_acting=True,
         ip=ip,
         attempt_id=attempt.pk,
-        changed=sorted(changed),
+        mobile="changed_by_employee" if attempt.mobile_changed else "on_file",
+        name_match=name_match,
     )
+
+
+def details_refused(employee: Employee, *, ip: str | None, reason: str) -> AuditEvent:
+    """A verification was refused before anything went to CoWIN (``reason``: a name that does
+    not match the name on file with another number, the link locked ...)."""
+    return _record("employee.details_refused", employee=employee, employee_acting=True, ip=ip, reason=reason)
 
 
 def otp_requested(attempt: VerificationAttempt, *, ip: str | None) -> AuditEvent:
@@ -221,6 +249,61 @@ def otp_requested(attempt: VerificationAttempt, *, ip: str | None) -> AuditEvent
 def otp_submitted(attempt: VerificationAttempt, *, ip: str | None) -> AuditEvent:
     return _record(
         "otp.submitted", employee=attempt.employee, employee_acting=True, ip=ip, attempt_id=attempt.pk
+    )
+
+
+def view_code_requested(
+    invitation: Invitation, *, ip: str | None, sent: bool, refused: str = ""
+) -> AuditEvent:
+    """Someone holding the link asked for a code to see the status (``refused``: why none was
+    sent, e.g. a rate limit). Never the code."""
+    return _record(
+        "view_code.requested",
+        employee=invitation.employee,
+        employee_acting=True,
+        ip=ip,
+        invitation_id=invitation.pk,
+        sent=sent,
+        refused=refused,
+    )
+
+
+def view_code_used(invitation: Invitation, *, ip: str | None) -> AuditEvent:
+    return _record(
+        "view_code.used",
+        employee=invitation.employee,
+        employee_acting=True,
+        ip=ip,
+        invitation_id=invitation.pk,
+    )
+
+
+def view_code_failed(invitation: Invitation, *, ip: str | None, reason: str, tries_left: int) -> AuditEvent:
+    return _record(
+        "view_code.failed",
+        employee=invitation.employee,
+        employee_acting=True,
+        ip=ip,
+        invitation_id=invitation.pk,
+        reason=reason,
+        tries_left=tries_left,
+    )
+
+
+# --- HR's review of verifications through a number the employee entered -----------------------
+
+
+def review_approved(attempt: VerificationAttempt, *, actor: Actor) -> AuditEvent:
+    return _record("review.approved", employee=attempt.employee, actor=actor, attempt_id=attempt.pk)
+
+
+def review_rejected(attempt: VerificationAttempt, *, actor: Actor, records_erased: int) -> AuditEvent:
+    return _record(
+        "review.rejected",
+        employee=attempt.employee,
+        actor=actor,
+        attempt_id=attempt.pk,
+        status_records_erased=records_erased,
     )
 
 

@@ -47,6 +47,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tenants.validators import PLAIN_TEXT_MESSAGE, has_control_characters
 from verification import events
 from verification.crypto import encrypt, lookup_digest
 from verification.events import Actor
@@ -834,6 +835,14 @@ class RowChecker:
                 errors.append(RowError(line, "mobile", _("Not a valid Indian mobile number.")))
             else:
                 digest = lookup_digest(mobile)
+        for name, value in (
+            ("code", code),
+            ("full_name", full_name),
+            ("department", department),
+            ("location", location),
+        ):
+            if value and has_control_characters(value):
+                errors.append(RowError(line, name, str(PLAIN_TEXT_MESSAGE)))
         repeated = self.repeated.get(code)
         if repeated is not None:
             # No row of the group is imported: which one HR meant is theirs to say.

@@ -24,6 +24,9 @@ class Progress(models.TextChoices):
     INVITED = "invited", _("Invited")
     CONSENTED = "consented", _("Consented, verifying")
     VERIFIED = "verified", _("Verified")
+    # Verified through a mobile number the employee entered instead of the one on file: the
+    # status is kept as evidence and counts once HR approves it.
+    AWAITING_REVIEW = "review", _("Awaiting HR review")
     DECLINED = "declined", _("Declined")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     FAILED = "failed", _("Verification failed")
@@ -106,6 +109,15 @@ class Invitation(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     # Set when a newer invitation replaced this one.
     revoked_at = models.DateTimeField(null=True, blank=True)
+    #: When the employee last used the link: a step of the consent and verification flow, a
+    #: right view code, or a page seen by a browser allowed to see the status. Opening the
+    #: link in any other browser is not a use. Written at most once per
+    #: LINK_USE_WRITE_INTERVAL_S. The status and the employee's data are shown only while
+    #: the organization's link_view_days have not passed since (services.employee_access).
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    #: Set when too many wrong OTPs were entered (MAX_WRONG_OTPS_PER_DAY): the link can no
+    #: longer be used to verify, only to withdraw, until HR sends a new invitation.
+    otp_locked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -198,14 +210,33 @@ class VerificationAttempt(models.Model):
         EXPIRED = "expired", _("OTP expired")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Review(models.TextChoices):
+        """HR's review of a status verified through a number the employee entered."""
+
+        PENDING = "pending", _("Awaiting review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
     TERMINAL = (State.VERIFIED, State.FAILED, State.CANCELLED)
 
     employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="attempts")
     consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="attempts")
     state = models.CharField(max_length=16, choices=State.choices, default=State.CREATED)
-    # What the employee confirmed for this attempt (the mobile encrypted).
+    # The number the OTP goes to (encrypted) and the name sent to CoWIN. The number is the one
+    # on file unless ``mobile_changed``: the employee entered another, which never replaces
+    # the number on file.
     mobile = EncryptedTextField(null=True, blank=True)
     full_name = models.CharField(max_length=150)
+    mobile_changed = models.BooleanField(default=False)
+    # "" (no review needed) or Review: set to pending when a changed number verified.
+    review = models.CharField(max_length=10, choices=Review.choices, blank=True, default="")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Digest of the id the browser session that submitted the current OTP keeps: that
+    # session may see the result (services.employee_access).
+    otp_submitter = models.CharField(max_length=64, blank=True)
     # Provider transaction of the current OTP.
     txn_id = models.CharField(max_length=100, blank=True)
     otp_sent_at = models.DateTimeField(null=True, blank=True)
@@ -221,6 +252,8 @@ class VerificationAttempt(models.Model):
     # When a worker should look at this attempt next; the sweep re-enqueues overdue ones.
     next_action_at = models.DateTimeField(null=True, blank=True, db_index=True)
     otp_sends = models.PositiveSmallIntegerField(default=0)
+    # Wrong tries of the current OTP (reset when a new OTP is sent). The long-term cap counts
+    # the audit trail's otp.rejected events (services.attempts.wrong_otps_recent).
     wrong_otps = models.PositiveSmallIntegerField(default=0)
     tries_left = models.PositiveSmallIntegerField(null=True, blank=True)
     retries = models.PositiveSmallIntegerField(default=0)
@@ -234,7 +267,15 @@ class VerificationAttempt(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "next_action_at"])]
+        indexes = [
+            models.Index(fields=["state", "next_action_at"]),
+            # HR's review list: the few attempts awaiting review, from a small partial index.
+            models.Index(
+                fields=["finished_at"],
+                condition=models.Q(review="pending"),
+                name="attempt_review_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Attempt {self.pk} ({self.state})"
@@ -263,6 +304,31 @@ class StatusRecord(models.Model):
 
     def __str__(self) -> str:
         return f"Status {self.status} for employee {self.employee_id}"
+
+
+class ViewCode(models.Model):
+    """A one-time code e-mailed to the employee's address on file, so that a browser other than
+    the one that verified may show their status and data for a while.
+
+    Only its keyed hash is kept for checking; the code itself is kept encrypted only until a
+    worker has e-mailed it.
+    """
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="view_codes")
+    code_hash = models.CharField(max_length=64)
+    code = EncryptedTextField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    tries_left = models.PositiveSmallIntegerField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"View code {self.pk} for invitation {self.invitation_id}"
 
 
 class AuditEvent(models.Model):
@@ -346,7 +412,7 @@ class DailySnapshot(models.Model):
     """Where the organization's employees stood at the end of a day, for the trend chart."""
 
     date = models.DateField(unique=True)
-    # {"fully": n, "partially": n, "not_vaccinated": n, "pending": n, "declined": n,
+    # {"fully": n, "partially": n, "not_vaccinated": n, "pending": n, "review": n, "declined": n,
     #  "withdrawn": n, "failed": n, "not_invited": n, "active": n}
     counts = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -2,7 +2,8 @@
 
 * The provider's quota is one budget for the whole fleet of workers: calls beyond it wait for
   the window to free a slot instead of failing (``provider_slot``).
-* Abuse limits on the employee side: OTP sends per employee per hour, requests per IP.
+* Abuse limits on the employee side: OTP sends and view codes per employee per hour, view
+  codes and requests per IP.
 * Password-reset e-mails per address and per IP.
 
 Client addresses come from ``portal.proxies.client_ip`` (X-Forwarded-For only via TRUSTED_PROXIES).
@@ -59,6 +60,16 @@ def provider_slot(max_wait_s: float) -> bool:
 def otp_send_allowed(employee_id: int) -> bool:
     """At most a few OTP sends per employee per hour (counts this one if allowed)."""
     return _hit(settings.EMPLOYEE_OTP_SENDS_RATE, "otp-send", connection.schema_name, str(employee_id))  # type: ignore[attr-defined]
+
+
+def view_code_allowed(employee_id: int) -> bool:
+    """A few view codes per employee per hour (counts this one if allowed)."""
+    return _hit(settings.VIEW_CODES_RATE, "view-code", connection.schema_name, str(employee_id))  # type: ignore[attr-defined]
+
+
+def view_code_address_allowed(ip: str) -> bool:
+    """View codes asked for from one client address, any employee (counts this one if allowed)."""
+    return _hit(settings.VIEW_CODES_ADDRESS_RATE, "view-code-ip", ip or "unknown")
 
 
 def employee_request_allowed(ip: str) -> bool:

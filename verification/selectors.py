@@ -10,10 +10,17 @@ from typing import Any, cast
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from verification.models import AuditEvent, Employee, Invitation, Progress
+from verification.models import (
+    AuditEvent,
+    Employee,
+    Invitation,
+    Progress,
+    StatusRecord,
+    VerificationAttempt,
+)
 from verification.roles import Role
 
 
@@ -35,6 +42,13 @@ def _with_last_invitation(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
     someone never invited). When it was created is on the row: ``last_invited_at``."""
     newest = Invitation.objects.filter(employee=OuterRef("pk")).order_by("-created_at", "-pk")
     return queryset.annotate(last_invitation_sent_at=Subquery(newest.values("sent_at")[:1]))
+
+
+def _with_mobile_changed(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
+    """``queryset`` annotated with ``status_via_changed_mobile``: the status on record (or
+    awaiting review) came through a number the employee entered, not the one on file."""
+    changed = StatusRecord.objects.filter(employee=OuterRef("pk"), attempt__mobile_changed=True)
+    return queryset.annotate(status_via_changed_mobile=Exists(changed))
 
 
 def employee_list() -> QuerySet[Employee]:
@@ -214,7 +228,7 @@ class _DirectoryPaginator(Paginator):  # type: ignore[type-arg]
         # index in the page's order where there is one, and only its rows are read after.
         ids = cast("QuerySet[Employee]", page.object_list)
         rows = Employee.objects.filter(pk__in=ids).order_by(*ids.query.order_by)
-        page.object_list = _with_last_invitation(rows)
+        page.object_list = _with_mobile_changed(_with_last_invitation(rows))
         return page
 
 
@@ -306,7 +320,61 @@ def employee_invitations(employee: Employee) -> list[Invitation]:
     return list(Invitation.objects.filter(employee=employee).order_by("-created_at", "-pk"))
 
 
+def employee_attempt_latest(employee: Employee) -> VerificationAttempt | None:
+    """The employee's newest verification attempt (what HR is told about: a number changed by
+    the employee, a review, why it failed)."""
+    return (
+        VerificationAttempt.objects.filter(employee=employee)
+        .select_related("reviewed_by")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+# --- HR's review of verifications through a number the employee entered ----------------------
+
+
+def _reviews_pending() -> QuerySet[VerificationAttempt]:
+    return VerificationAttempt.objects.filter(
+        review=VerificationAttempt.Review.PENDING,
+        state=VerificationAttempt.State.VERIFIED,
+        consent__withdrawn_at__isnull=True,
+        status_record__isnull=False,
+    )
+
+
+def reviews_pending(*, limit: int = 200) -> list[VerificationAttempt]:
+    """Verifications through a changed number that await HR's review, oldest first, each with
+    its employee (two queries in all)."""
+    return list(_reviews_pending().select_related("employee").order_by("finished_at", "pk")[:limit])
+
+
+def access_review_attempt(attempt_id: int | str) -> VerificationAttempt:
+    """A verification awaiting review in the current organization, or Http404: the same for a
+    missing id, another organization's, or one no longer awaiting review."""
+    try:
+        pk = int(attempt_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 0 < pk < 2**63:
+        raise Http404
+    attempt = _reviews_pending().select_related("employee").filter(pk=pk).first()
+    if attempt is None:
+        raise Http404
+    return attempt
+
+
 # --- what the organization holds about one employee (their own summary) ----------------------
+
+
+@dataclass(frozen=True)
+class StaffAct:
+    """Something a staff member did with the record, as the employee is shown it: who by name
+    and role, never their e-mail address."""
+
+    event: AuditEvent
+    name: str | None  # None for someone no longer on the team ("" for no name on record)
+    role: Role | None
 
 
 @dataclass(frozen=True)
@@ -315,25 +383,41 @@ class DataSummary:
     consents: list[Any]
     attempts: list[Any]
     status_records: list[Any]
-    staff_access: list[AuditEvent]  # who viewed or changed the record
-    exports: list[AuditEvent]  # exports of the directory since the record existed
+    staff_access: list[StaffAct]  # who viewed or changed the record
+    exports: list[StaffAct]  # exports of the directory since the record existed
+
+
+def _staff_acts(events: list[AuditEvent]) -> list[StaffAct]:
+    """``events`` with each staff member's name and role: two queries however many events."""
+    ids = {event.actor_user_id for event in events if event.actor_user_id is not None}
+    users = {user.pk: user for user in User.objects.filter(pk__in=ids).prefetch_related("groups")}
+    acts = []
+    for event in events:
+        user = users.get(event.actor_user_id) if event.actor_user_id is not None else None
+        role = staff_user_role(user) if user is not None else None
+        acts.append(StaffAct(event=event, name=user.first_name if user is not None else None, role=role))
+    return acts
 
 
 def employee_data_summary(employee: Employee) -> DataSummary:
-    """Everything the organization holds about ``employee``, and who looked at or exported it."""
+    """Everything the organization holds about ``employee``, and who looked at or exported it
+    (staff by name and role)."""
+    access = list(
+        AuditEvent.objects.filter(employee_id=employee.pk, actor_kind=AuditEvent.ActorKind.STAFF).order_by(
+            "-at"
+        )[:200]
+    )
+    exports = list(
+        AuditEvent.objects.filter(action="export.downloaded", at__gte=employee.created_at).order_by("-at")[
+            :200
+        ]
+    )
+    acts = _staff_acts(access + exports)
     return DataSummary(
         employee=employee,
         consents=list(employee.consents.order_by("decided_at")),
         attempts=list(employee.attempts.order_by("created_at")),
-        status_records=list(employee.status_records.all()),
-        staff_access=list(
-            AuditEvent.objects.filter(
-                employee_id=employee.pk, actor_kind=AuditEvent.ActorKind.STAFF
-            ).order_by("-at")[:200]
-        ),
-        exports=list(
-            AuditEvent.objects.filter(action="export.downloaded", at__gte=employee.created_at).order_by(
-                "-at"
-            )[:200]
-        ),
+        status_records=list(employee.status_records.select_related("attempt")),
+        staff_access=acts[: len(access)],
+        exports=acts[len(access) :],
     )

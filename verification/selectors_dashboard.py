@@ -28,6 +28,8 @@ BUCKETS: tuple[tuple[str, Any], ...] = (
     ("partially", _("Partially vaccinated")),
     ("not_vaccinated", _("Not vaccinated")),
     ("pending", _("Pending")),  # invited or consented, not verified yet
+    # Verified through a number the employee entered: not counted until HR approves it.
+    ("review", _("Awaiting HR review")),
     ("declined", _("Declined")),
     ("withdrawn", _("Withdrawn")),
     ("failed", _("Verification failed")),
@@ -35,7 +37,7 @@ BUCKETS: tuple[tuple[str, Any], ...] = (
 )
 BUCKET_KEYS = tuple(key for key, _label in BUCKETS)
 # Gave or declined consent: everyone invited who is no longer just "invited".
-ANSWERED_KEYS = ("fully", "partially", "not_vaccinated", "declined", "withdrawn", "failed")
+ANSWERED_KEYS = ("fully", "partially", "not_vaccinated", "review", "declined", "withdrawn", "failed")
 
 
 def _verified(status: VaccinationStatus) -> Q:
@@ -47,6 +49,7 @@ BUCKET_FILTERS: dict[str, Q] = {
     "partially": _verified(VaccinationStatus.PARTIALLY_VACCINATED),
     "not_vaccinated": _verified(VaccinationStatus.NOT_VACCINATED),
     "pending": Q(progress__in=[Progress.INVITED, Progress.CONSENTED]),
+    "review": Q(progress=Progress.AWAITING_REVIEW),
     "declined": Q(progress=Progress.DECLINED),
     "withdrawn": Q(progress=Progress.WITHDRAWN),
     "failed": Q(progress=Progress.FAILED),
@@ -238,6 +241,7 @@ _BUCKET_SQL = {
     "partially": _verified_sql(VaccinationStatus.PARTIALLY_VACCINATED),
     "not_vaccinated": _verified_sql(VaccinationStatus.NOT_VACCINATED),
     "pending": _progress_sql(Progress.INVITED, Progress.CONSENTED),
+    "review": _progress_sql(Progress.AWAITING_REVIEW),
     "declined": _progress_sql(Progress.DECLINED),
     "withdrawn": _progress_sql(Progress.WITHDRAWN),
     "failed": _progress_sql(Progress.FAILED),

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from verification import imports
 from verification.models import Invitation
-from verification.services import attempts, invitations, reminders, snapshots
+from verification.services import attempts, employee_access, invitations, reminders, snapshots
 
 # Reminder e-mails per task: a batch stays far below the task time limit.
 REMINDER_BATCH = 50
@@ -49,8 +49,14 @@ def invitation_send_task(invitation_id: int) -> None:
 @shared_task
 def receipt_send_task(invitation_id: int, kind: str) -> None:
     invitation = Invitation.objects.select_related("employee").filter(pk=invitation_id).first()
-    if invitation is not None and kind in ("verified", "declined", "withdrawn"):
+    if invitation is not None and kind in invitations.RECEIPT_KINDS:
         invitations.receipt_send(invitation=invitation, kind=kind)
+
+
+@shared_task
+def view_code_send_task(view_code_id: int) -> None:
+    """E-mail a view code (the task carries its id; the code is read, then forgotten)."""
+    employee_access.view_code_send(view_code_id=view_code_id)
 
 
 @shared_task

@@ -15,6 +15,17 @@ urlpatterns = [
     path("employees/invite/", employees.employee_invite, name="employee_invite"),
     path("employees/export.csv", exports_views.export_csv, name="employee_export_csv"),
     path("employees/export.xlsx", exports_views.export_xlsx, name="employee_export_xlsx"),
+    path("employees/review/", employees.employee_review_list, name="employee_review_list"),
+    path(
+        "employees/review/<int:attempt_id>/approve/",
+        employees.employee_review_approve,
+        name="employee_review_approve",
+    ),
+    path(
+        "employees/review/<int:attempt_id>/reject/",
+        employees.employee_review_reject,
+        name="employee_review_reject",
+    ),
     path("employees/<int:employee_id>/", employees.employee_detail, name="employee_detail"),
     path("employees/<int:employee_id>/edit/", employees.employee_edit, name="employee_edit"),
     path("employees/<int:employee_id>/invite/", employees.employee_invite_one, name="employee_invite_one"),

@@ -17,4 +17,6 @@ urlpatterns = [
     path("<str:token>/done/", consent.done, name="done"),
     path("<str:token>/withdraw/", consent.withdraw, name="withdraw"),
     path("<str:token>/my-data/", consent.my_data, name="my_data"),
+    path("<str:token>/code/", consent.code, name="code"),
+    path("<str:token>/code/send/", consent.code_send, name="code_send"),
 ]

@@ -273,7 +273,21 @@ EMPLOYEE_OTP_SENDS_RATE = env("EMPLOYEE_OTP_SENDS_RATE", default="3/hour")  # OT
 # Per client address (offices share one behind NAT); the web benchmark raises it for its server.
 EMPLOYEE_PAGES_RATE = env("EMPLOYEE_PAGES_RATE", default="600/minute")
 OTP_RESEND_COOLDOWN_S = 180
-MAX_WRONG_OTPS = 3
+MAX_WRONG_OTPS = 3  # wrong tries per OTP (a new OTP gets them all again)
+# Wrong OTPs per employee in a rolling 24 hours (within one invitation), counted in the
+# database; then the link can no longer verify until HR sends a new invitation.
+MAX_WRONG_OTPS_PER_DAY = env.int("MAX_WRONG_OTPS_PER_DAY", default=10)
+# A browser other than the one that verified sees the status and the employee's data only
+# after a one-time code e-mailed to the address on file: valid this long, this many tries,
+# this many codes per employee (and, silently, per client address); a right code lets that
+# browser see them for VIEW_CODE_GRANT_S.
+VIEW_CODE_TTL_S = 10 * 60
+VIEW_CODE_MAX_TRIES = 5
+VIEW_CODES_RATE = env("VIEW_CODES_RATE", default="3/hour")
+VIEW_CODES_ADDRESS_RATE = env("VIEW_CODES_ADDRESS_RATE", default="10/hour")
+VIEW_CODE_GRANT_S = 30 * 60
+# Invitation.last_used_at is written at most this often.
+LINK_USE_WRITE_INTERVAL_S = 60 * 60
 VERIFICATION_SEND_DEADLINE_S = 15 * 60  # keep retrying a busy provider this long, then fail
 # A confirm claimed longer ago than this was interrupted (keep it well above KYCVS_TIMEOUT_S).
 VERIFICATION_CONFIRM_CLAIM_S = env.int("VERIFICATION_CONFIRM_CLAIM_S", default=120)

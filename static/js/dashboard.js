@@ -10,6 +10,7 @@
     partially: "#66c2a5",
     not_vaccinated: "#b42318",
     pending: "#f5a524",
+    review: "#2e90fa",
     declined: "#7a5af8",
     withdrawn: "#98a2b3",
     failed: "#b54708",

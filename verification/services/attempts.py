@@ -28,6 +28,7 @@ from verification.models import (
     StatusRecord,
     VerificationAttempt,
 )
+from verification.names import names_match
 from verification.phones import national, normalize_indian_mobile
 from verification.providers import get_provider
 from verification.providers.base import (
@@ -86,43 +87,67 @@ def _enqueue(task_name: str, attempt: VerificationAttempt) -> None:
     transaction.on_commit(lambda: task.delay(attempt.pk))
 
 
-def attempt_start(*, consent: Consent, mobile: str, full_name: str, ip: str | None) -> VerificationAttempt:
-    """Start verifying with the mobile number and name the employee confirmed.
+def _check_not_locked(invitation: Invitation) -> None:
+    if invitation.otp_locked_at is not None:
+        raise StepRefused(ErrorCode.TOO_MANY_WRONG_OTPS)
 
-    Corrections are saved on the employee record too. The OTP is requested by a worker.
+
+def attempt_start(
+    *, consent: Consent, full_name: str, ip: str | None, mobile: str | None = None
+) -> VerificationAttempt:
+    """Start verifying: CoWIN is asked (by a worker) to send an OTP to a mobile number, with
+    ``full_name`` as the name registered there.
+
+    The number is the one on file when ``mobile`` is None or the same number. Any other number
+    is recorded on the attempt as changed by the employee, never on the employee's record,
+    and is allowed only if ``full_name`` matches the name on file (verification.names); a
+    status verified through it awaits HR's review before it counts. Nothing on the employee's
+    record changes either way.
+
+    Raises StepRefused: NAME_MISMATCH (another number, another name: nothing is sent),
+    NO_MOBILE_ON_FILE (``mobile`` None and none on file), TOO_MANY_WRONG_OTPS (the link is
+    locked), SEND_LIMIT, FAILED (consent no longer active).
     """
-    e164 = normalize_indian_mobile(mobile)
     name = " ".join(full_name.split())
+    on_file = Employee.objects.get(pk=consent.employee_id)
+    e164 = normalize_indian_mobile(mobile) if mobile else on_file.mobile
+    if not e164:
+        raise StepRefused(ErrorCode.NO_MOBILE_ON_FILE)
+    mobile_changed = e164 != on_file.mobile
+    verdict = ""
+    if mobile_changed:
+        match = names_match(on_file.full_name, name)
+        verdict = match.reason.value
+        if not match:
+            events.details_refused(on_file, ip=ip, reason=f"name_mismatch:{verdict}")
+            raise StepRefused(ErrorCode.NAME_MISMATCH)
     with transaction.atomic():
-        consent = Consent.objects.select_for_update().select_related("employee").get(pk=consent.pk)
+        consent = (
+            Consent.objects.select_for_update(of=("self",))
+            .select_related("employee", "invitation")
+            .get(pk=consent.pk)
+        )
         if not consent.is_active:
             raise StepRefused(ErrorCode.FAILED)
         current = attempt_current(consent)
         if current is not None and not current.is_terminal:
             return current  # a double submit: keep the attempt under way
+        employee = consent.employee
+        if employee.mobile != on_file.mobile or employee.full_name != on_file.full_name:
+            raise StepRefused(ErrorCode.FAILED)  # HR changed the record meanwhile: start again
+        _check_not_locked(consent.invitation)
         if not ratelimit.otp_send_allowed(consent.employee_id):
             raise StepRefused(ErrorCode.SEND_LIMIT)
-        employee = consent.employee
-        changed = []
-        if employee.mobile != e164:
-            from verification.services.employees import _set_mobile
-
-            _set_mobile(employee, e164)
-            changed.append("mobile")
-        if employee.full_name != name:
-            employee.full_name = name
-            changed.append("full_name")
-        if changed:
-            employee.save()
         Employee.objects.filter(pk=employee.pk).update(progress=Progress.CONSENTED)
         attempt = VerificationAttempt.objects.create(
             employee=employee,
             consent=consent,
             mobile=e164,
             full_name=name,
+            mobile_changed=mobile_changed,
             next_action_at=timezone.now(),
         )
-        events.details_confirmed(attempt, ip=ip, changed=changed)
+        events.details_confirmed(attempt, ip=ip, name_match=verdict)
         events.otp_requested(attempt, ip=ip)
         _enqueue("attempt_send_otp_task", attempt)
     return attempt
@@ -131,9 +156,15 @@ def attempt_start(*, consent: Consent, mobile: str, full_name: str, ip: str | No
 def attempt_resend(*, attempt: VerificationAttempt, ip: str | None) -> VerificationAttempt:
     """Ask for a new OTP (after the cooldown, within the hourly limit)."""
     with transaction.atomic():
-        attempt = VerificationAttempt.objects.select_for_update().get(pk=attempt.pk)
+        # Only the attempt's row is locked (as before); the invitation is read for its lock.
+        attempt = (
+            VerificationAttempt.objects.select_for_update(of=("self",))
+            .select_related("consent__invitation")
+            .get(pk=attempt.pk)
+        )
         if attempt.state not in (State.OTP_SENT, State.EXPIRED):
             raise StepRefused(ErrorCode.FAILED)
+        _check_not_locked(attempt.consent.invitation)
         now = timezone.now()
         if attempt.retry_after and attempt.retry_after > now:
             raise StepRefused(
@@ -154,18 +185,32 @@ def attempt_resend(*, attempt: VerificationAttempt, ip: str | None) -> Verificat
     return attempt
 
 
-def attempt_submit_otp(*, attempt: VerificationAttempt, otp: str, ip: str | None) -> VerificationAttempt:
-    """Hand the OTP the employee typed to a worker (kept encrypted until it is confirmed)."""
+def attempt_submit_otp(
+    *, attempt: VerificationAttempt, otp: str, ip: str | None, submitter: str = ""
+) -> VerificationAttempt:
+    """Hand the OTP the employee typed to a worker (kept encrypted until it is confirmed).
+
+    ``submitter`` (a digest the submitting browser session can prove, see
+    services.employee_access) is recorded: if this OTP verifies, that session may see the
+    result.
+    """
     otp = otp.strip()
     with transaction.atomic():
-        attempt = VerificationAttempt.objects.select_for_update().get(pk=attempt.pk)
+        # Only the attempt's row is locked (as before); the invitation is read for its lock.
+        attempt = (
+            VerificationAttempt.objects.select_for_update(of=("self",))
+            .select_related("consent__invitation")
+            .get(pk=attempt.pk)
+        )
         if attempt.state != State.OTP_SENT:
             raise StepRefused(ErrorCode.OTP_EXPIRED if attempt.state == State.EXPIRED else ErrorCode.FAILED)
+        _check_not_locked(attempt.consent.invitation)
         now = timezone.now()
         if attempt.otp_expires_at and attempt.otp_expires_at <= now:
             _expire(attempt, reason="otp_expired")
             raise StepRefused(ErrorCode.OTP_EXPIRED)
         attempt.otp = otp
+        attempt.otp_submitter = submitter
         attempt.otp_submitted_at = now
         attempt.state = State.OTP_SUBMITTED
         attempt.confirm_started_at = None
@@ -179,6 +224,34 @@ def attempt_submit_otp(*, attempt: VerificationAttempt, otp: str, ip: str | None
 
 
 # --- state changes shared by the steps -----------------------------------------------------
+
+
+def wrong_otps_recent(invitation: Invitation) -> int:
+    """Wrong OTPs entered for the invitation's employee in the last 24 hours, since this
+    invitation was made (a new invitation from HR starts the count again). Counted from the
+    audit trail's otp.rejected events: in the database, and append-only."""
+    from verification.models import AuditEvent
+
+    since = max(timezone.now() - timedelta(hours=24), invitation.created_at)
+    return AuditEvent.objects.filter(
+        employee_id=invitation.employee_id, action="otp.rejected", at__gte=since
+    ).count()
+
+
+def _lock_if_too_many_wrong(attempt: VerificationAttempt) -> bool:
+    """After a wrong OTP: past the long-term cap, fail the attempt and lock its invitation for
+    verifying (withdrawal still works) until HR re-invites. True if it did."""
+    invitation = attempt.consent.invitation
+    wrong = wrong_otps_recent(invitation)
+    if wrong < settings.MAX_WRONG_OTPS_PER_DAY:
+        return False
+    Invitation.objects.filter(pk=invitation.pk, otp_locked_at__isnull=True).update(
+        otp_locked_at=timezone.now()
+    )
+    attempt.tries_left = 0
+    events.verification_locked(attempt, wrong_otps=wrong)
+    _fail(attempt, code=ErrorCode.TOO_MANY_WRONG_OTPS, reason="too_many_wrong_otps")
+    return True
 
 
 def _fail(attempt: VerificationAttempt, *, code: ErrorCode, reason: str) -> None:
@@ -282,6 +355,8 @@ def attempt_send_otp(*, attempt_id: int) -> Retry | None:
         attempt.otp_sent_at = now
         attempt.otp_expires_at = now + timedelta(seconds=sent.valid_for_s)
         attempt.otp_sends += 1
+        # The wrong-OTP count is per OTP: a new OTP gets every try again.
+        attempt.wrong_otps = 0
         attempt.tries_left = settings.MAX_WRONG_OTPS
         attempt.retries = 0
         attempt.error_code = ""
@@ -309,7 +384,7 @@ def attempt_confirm_otp(*, attempt_id: int) -> Retry | None:
     ).update(confirm_started_at=now)
     if not claimed:
         return None
-    attempt = VerificationAttempt.objects.select_related("consent").get(pk=attempt_id)
+    attempt = VerificationAttempt.objects.select_related("consent__invitation").get(pk=attempt_id)
     if not attempt.consent.is_active:
         return None
     if attempt.otp_expires_at is None or attempt.otp_expires_at <= now or not attempt.otp:
@@ -321,6 +396,8 @@ def attempt_confirm_otp(*, attempt_id: int) -> Retry | None:
         attempt.wrong_otps += 1
         attempt.tries_left = min(exc.tries_left, max(0, settings.MAX_WRONG_OTPS - attempt.wrong_otps))
         events.otp_rejected(attempt, tries_left=attempt.tries_left)
+        if _lock_if_too_many_wrong(attempt):
+            return None
         if attempt.tries_left <= 0:
             _expire(attempt, reason="no_tries_left")
             return None
@@ -424,15 +501,23 @@ def _record_status(*, attempt_id: int, signed) -> None:  # type: ignore[no-untyp
         attempt.error_code = ""
         attempt.finished_at = now
         attempt.next_action_at = None
+        if attempt.mobile_changed:
+            # Through a number the employee entered: kept as evidence, counted once HR approves.
+            attempt.review = VerificationAttempt.Review.PENDING
+            Employee.objects.filter(pk=attempt.employee_id).update(
+                progress=Progress.AWAITING_REVIEW, vaccination_status=None, status_verified_at=None
+            )
+        else:
+            Employee.objects.filter(pk=attempt.employee_id).update(
+                progress=Progress.VERIFIED, vaccination_status=int(signed.status), status_verified_at=now
+            )
         attempt.save()
-        Employee.objects.filter(pk=attempt.employee_id).update(
-            progress=Progress.VERIFIED, vaccination_status=int(signed.status), status_verified_at=now
-        )
         invitation_id = attempt.consent.invitation_id
         Invitation.objects.filter(pk=invitation_id, used_at__isnull=True).update(used_at=now)
         if created:
             events.verification_succeeded(attempt, key_id=signed.key_id)
-            transaction.on_commit(lambda: receipt_send_task.delay(invitation_id, "verified"))
+            kind = "review" if attempt.mobile_changed else "verified"
+            transaction.on_commit(lambda: receipt_send_task.delay(invitation_id, kind))
 
 
 # --- the sweep ----------------------------------------------------------------------------

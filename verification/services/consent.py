@@ -83,9 +83,38 @@ def consent_decline(*, invitation: Invitation, language: str, ip: str | None, us
     return consent
 
 
+def status_erase(
+    *, employee: Employee, progress: Progress, attempt: VerificationAttempt | None = None
+) -> int:
+    """Erase vaccination status evidence, the one way both withdrawal and HR's rejection do.
+
+    Every status record of ``employee`` (or only the one of ``attempt``) is deleted with its
+    signed evidence; the attempts concerned stop if still in flight and lose whatever they
+    still hold of the person (mobile, OTP, token); the employee's row keeps no status and
+    moves to ``progress``. Run inside the caller's transaction. Returns how many status records
+    were erased.
+    """
+    now = timezone.now()
+    attempts = VerificationAttempt.objects.filter(employee=employee)
+    records = employee.status_records.all()
+    if attempt is not None:
+        attempts = attempts.filter(pk=attempt.pk)
+        records = records.filter(attempt=attempt)
+    erased, _ = records.delete()
+    attempts.exclude(state__in=VerificationAttempt.TERMINAL).update(
+        state=VerificationAttempt.State.CANCELLED, finished_at=now, next_action_at=None
+    )
+    attempts.update(mobile=None, otp=None, token=None)
+    Employee.objects.filter(pk=employee.pk).update(
+        progress=progress, vaccination_status=None, status_verified_at=None
+    )
+    return erased
+
+
 def consent_withdraw(*, consent: Consent, ip: str | None, user_agent: str) -> int:
     """Withdraw consent: erase every status record and its evidence, stop any verification
-    in flight, clear the employee's status. Returns how many status records were erased."""
+    in flight, clear the employee's status (``status_erase``). The receipt goes to the
+    e-mail address on file. Returns how many status records were erased."""
     from verification.tasks import receipt_send_task
 
     with transaction.atomic():
@@ -98,15 +127,7 @@ def consent_withdraw(*, consent: Consent, ip: str | None, user_agent: str) -> in
         consent.withdrawn_user_agent = user_agent[:400]
         consent.save(update_fields=["withdrawn_at", "withdrawn_ip_address", "withdrawn_user_agent"])
         employee = consent.employee
-        erased, _ = employee.status_records.all().delete()
-        VerificationAttempt.objects.filter(employee=employee).exclude(
-            state__in=VerificationAttempt.TERMINAL
-        ).update(state=VerificationAttempt.State.CANCELLED, finished_at=now, next_action_at=None)
-        # Whatever the attempts still hold of the person goes too.
-        VerificationAttempt.objects.filter(employee=employee).update(mobile=None, otp=None, token=None)
-        Employee.objects.filter(pk=employee.pk).update(
-            progress=Progress.WITHDRAWN, vaccination_status=None, status_verified_at=None
-        )
+        erased = status_erase(employee=employee, progress=Progress.WITHDRAWN)
         invitation = consent.invitation
         if invitation.used_at is None:
             invitation.used_at = now

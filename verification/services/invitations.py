@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -115,8 +116,13 @@ def invitation_send(*, invitation: Invitation) -> bool:
     return True
 
 
+#: Receipts: what the employee did (verified, declined, withdrawn), a status through another
+#: number now awaiting HR's review, and HR's answer (approved, rejected).
+RECEIPT_KINDS = ("verified", "declined", "withdrawn", "review", "approved", "rejected")
+
+
 def receipt_send(*, invitation: Invitation, kind: str) -> None:
-    """E-mail the employee a receipt of what they did: verified, declined or withdrawn."""
+    """E-mail the employee a receipt (``RECEIPT_KINDS``), always to the address on file."""
     _send(
         to=invitation.employee.email,
         template=f"receipt_{kind}",
@@ -124,5 +130,20 @@ def receipt_send(*, invitation: Invitation, kind: str) -> None:
             "organization": organization_current(),
             "employee": invitation.employee,
             "link": invitation_link(invitation),
+        },
+    )
+
+
+def view_code_email_send(*, invitation: Invitation, code: str, expires_at: object) -> None:
+    """E-mail the one-time code that shows the status and data, to the address on file."""
+    _send(
+        to=invitation.employee.email,
+        template="view_code",
+        context={
+            "organization": organization_current(),
+            "employee": invitation.employee,
+            "code": code,
+            "minutes": settings.VIEW_CODE_TTL_S // 60,
+            "expires_at": expires_at,
         },
     )

@@ -96,7 +96,7 @@ def test_each_organization_sees_only_its_own_numbers(org_a, org_b):
         assert totals.active == 10
         assert totals.counts["fully"] == 7 and totals.counts["partially"] == 0
         assert totals.counts["not_invited"] == 3
-        assert _data(response)["status"]["values"] == [7, 0, 0, 0, 0, 0, 0, 3]
+        assert _data(response)["status"]["values"] == [7, 0, 0, 0, 0, 0, 0, 0, 3]
         assert 'id="dashboard-live"' in body and 'hx-trigger="every 5s"' in body
 
     response = _signed_in(org_b).get(LIVE)
@@ -113,6 +113,7 @@ def test_counts_shares_and_response_rate(org_a):
             (1, "Ops", "Pune", Progress.VERIFIED, VaccinationStatus.NOT_VACCINATED),
             (3, "Ops", "Pune", Progress.INVITED, None),
             (2, "Ops", "Pune", Progress.CONSENTED, None),
+            (2, "Ops", "Pune", Progress.AWAITING_REVIEW, None),
             (1, "Ops", "Pune", Progress.DECLINED, None),
             (1, "Ops", "Pune", Progress.WITHDRAWN, None),
             (1, "Ops", "Pune", Progress.FAILED, None),
@@ -131,17 +132,20 @@ def test_counts_shares_and_response_rate(org_a):
         "partially": 2,
         "not_vaccinated": 1,
         "pending": 5,
+        "review": 2,
         "declined": 1,
         "withdrawn": 1,
         "failed": 1,
         "not_invited": 5,
     }
-    assert totals.active == 19
-    assert totals.invited == 14
-    # Answered: gave (incl. the 2 still verifying) or declined consent; 3 have not answered.
-    assert totals.answered == 11
-    assert totals.response_rate == round(100 * 11 / 14, 1)
-    assert totals.share("fully") == round(100 * 3 / 19, 1)
+    assert totals.active == 21
+    assert totals.invited == 16
+    # Answered: gave (incl. the 2 still verifying and the 2 awaiting HR's review) or declined
+    # consent; 3 have not answered. Awaiting review is not counted as vaccinated.
+    assert totals.answered == 13
+    assert totals.vaccinated == 5
+    assert totals.response_rate == round(100 * 13 / 16, 1)
+    assert totals.share("fully") == round(100 * 3 / 21, 1)
     assert sum(b.count for b in totals.buckets) == totals.active
     assert [b.key for b in totals.buckets] == list(BUCKET_KEYS)
 

@@ -30,6 +30,7 @@ EMPLOYEE_FACING = (
     "templates/base.html",
     "verification/errors.py",
     "verification/consent_forms.py",
+    "verification/views/consent.py",
     "verification/models.py",
     "verification/phones.py",
     # Refusals of an uploaded vaccination certificate, shown to the employee.

@@ -87,10 +87,13 @@ class Journey:
             assert time.monotonic() < deadline, f"timed out; worker log ends:\n{self.worker.log()[-3000:]}"
             time.sleep(0.1)
 
-    def consent_and_send_otp(self, token: str, mobile: str, name: str) -> None:
+    def consent_and_send_otp(self, token: str, mobile: str, name: str, *, number: str = "on_file") -> None:
+        """Consent, then send the details: the number on file (``mobile`` is that number, as
+        the person knows it), or with ``number="other"`` ``mobile`` typed in instead."""
         assert self.client.get(f"/c/{token}/").status_code == 200
         assert self.client.post(f"/c/{token}/agree/", {"agree": "on"})["Location"] == f"/c/{token}/details/"
-        response = self.client.post(f"/c/{token}/details/", {"mobile": mobile, "full_name": name})
+        details = {"full_name": name, "number": number, "mobile": mobile if number == "other" else ""}
+        response = self.client.post(f"/c/{token}/details/", details)
         assert response["Location"] == f"/c/{token}/otp/", response.content.decode()[:2000]
 
     def panel(self, token: str) -> tuple[str, str]:
@@ -116,9 +119,9 @@ class Journey:
     def submit_otp(self, token: str, otp: str) -> None:
         assert self.client.post(f"/c/{token}/otp/", {"otp": otp}).status_code == 302
 
-    def verify(self, token: str, mobile: str, name: str) -> str:
+    def verify(self, token: str, mobile: str, name: str, *, number: str = "on_file") -> str:
         """Consent, enter the right OTP, wait for the result page; return its HTML."""
-        self.consent_and_send_otp(token, mobile, name)
+        self.consent_and_send_otp(token, mobile, name, number=number)
         self.wait_panel(token, State.OTP_SENT)
         self.submit_otp(token, self.sandbox.last_otp(mobile))
         redirect = self.wait_panel(token, "redirect:")
@@ -187,21 +190,107 @@ def test_each_status_end_to_end(journey, mobile, name, status, label):
         assert secret not in audit
 
 
-def test_the_hr_record_mobile_is_masked_and_corrected_details_are_kept(journey):
+def test_the_number_on_file_is_the_default_and_gets_the_sms(journey):
+    employee = journey.employee("9000000001", "Ravi Kumar")
+    token = journey.invite(employee)
+    journey.client.get(f"/c/{token}/")
+    journey.client.post(f"/c/{token}/agree/", {"agree": "on"})
+    details = journey.client.get(f"/c/{token}/details/").content.decode()
+    assert "The number on file, ending in 0001" in details and "9000000001" not in details
+    # Confirmed without typing it; what is in the other box is not used.
+    response = journey.client.post(
+        f"/c/{token}/details/", {"full_name": "Ravi Kumar", "number": "on_file", "mobile": "9000000002"}
+    )
+    assert response["Location"] == f"/c/{token}/otp/"
+    journey.wait_panel(token, State.OTP_SENT)
+    assert journey.sandbox.inbox(to="+919000000001", kind="sms")
+    assert not journey.sandbox.inbox(to="+919000000002", kind="sms")
+    journey.submit_otp(token, journey.sandbox.last_otp("9000000001"))
+    assert journey.wait_panel(token, "redirect:").endswith("/done/")
+    row = journey.employee_row(employee)
+    assert (row.progress, row.vaccination_status) == (Progress.VERIFIED, 2)
+
+
+def test_another_number_keeps_the_one_on_file_and_counts_once_hr_approves(journey):
+    from conftest import signed_in
+
     employee = journey.employee("9000000099", "Ravi  Kumar")
     token = journey.invite(employee)
-    details = journey.client.get(f"/c/{token}/")
-    assert "9000000099" not in details.content.decode()
-    journey.verify(token, "9000000001", "Ravi Kumar")  # corrected number and spacing
+    page = journey.verify(token, "9000000001", "RAVI KUMAR", number="other")
+    assert "Fully vaccinated" in page and 'data-review="pending"' in page
+    assert journey.sandbox.inbox(to="+919000000001", kind="sms")  # the OTP went to the number typed
+    assert not journey.sandbox.inbox(to="+919000000099", kind="sms")
     row = journey.employee_row(employee)
-    assert row.mobile == "+919000000001" and row.mobile_last4 == "0001" and row.full_name == "Ravi Kumar"
+    # The number and the name on file stay; the status waits for HR.
+    assert row.mobile == "+919000000099" and row.mobile_last4 == "0099" and row.full_name == "Ravi Kumar"
+    assert (row.progress, row.vaccination_status) == (Progress.AWAITING_REVIEW, None)
     with schema_context(journey.org.schema_name):
+        attempt = VerificationAttempt.objects.get(employee=employee)
+        assert attempt.mobile_changed and attempt.review == VerificationAttempt.Review.PENDING
         from django.db import connection
 
         with connection.cursor() as cursor:
             cursor.execute("SELECT mobile FROM verification_employee WHERE id = %s", [employee.pk])
             stored = cursor.fetchone()[0]
-    assert "9000000001" not in stored  # encrypted at rest
+    assert "9000000099" not in stored  # encrypted at rest
+    journey.wait(
+        lambda: [
+            m for m in journey.sandbox.inbox(to=employee.email, kind="email") if "review" in m["subject"]
+        ]
+    )
+
+    hr = signed_in(journey.org)
+    assert "Number changed by the employee" in hr.get(f"/employees/{employee.pk}/").content.decode()
+    assert hr.post(f"/employees/review/{attempt.pk}/approve/").status_code == 302
+    row = journey.employee_row(employee)
+    assert (row.progress, row.vaccination_status) == (Progress.VERIFIED, 2)
+    receipt = journey.wait(
+        lambda: [
+            m for m in journey.sandbox.inbox(to=employee.email, kind="email") if "accepted" in m["subject"]
+        ]
+    )
+    assert "Fully vaccinated" not in receipt[0]["text"]
+
+
+def test_hr_rejects_a_changed_number_and_the_status_is_erased(journey):
+    from conftest import signed_in
+
+    employee = journey.employee("9000000099", "Imran Khan")
+    token = journey.invite(employee)
+    journey.verify(token, "9000000011", "Imran Khan", number="other")
+    with schema_context(journey.org.schema_name):
+        attempt = VerificationAttempt.objects.get(employee=employee)
+    assert signed_in(journey.org).post(f"/employees/review/{attempt.pk}/reject/").status_code == 302
+    row = journey.employee_row(employee)
+    assert (row.progress, row.vaccination_status) == (Progress.FAILED, None)
+    with schema_context(journey.org.schema_name):
+        assert not StatusRecord.objects.filter(employee=employee).exists()
+        assert VerificationAttempt.objects.get(pk=attempt.pk).mobile is None
+    receipt = journey.wait(
+        lambda: [
+            m
+            for m in journey.sandbox.inbox(to=employee.email, kind="email")
+            if "could not confirm" in m["subject"]
+        ]
+    )
+    assert "erased" in receipt[0]["text"]
+    assert "could not confirm" in journey.client.get(f"/c/{token}/details/").content.decode()
+
+
+def test_a_name_not_on_file_with_another_number_sends_nothing(journey):
+    employee = journey.employee("9000000099", "Ravi Kumar")
+    token = journey.invite(employee)
+    journey.client.get(f"/c/{token}/")
+    journey.client.post(f"/c/{token}/agree/", {"agree": "on"})
+    response = journey.client.post(
+        f"/c/{token}/details/", {"full_name": "Priya Sharma", "number": "other", "mobile": "9000000002"}
+    )
+    assert response.status_code == 200 and "enter your name as it is on file" in response.content.decode()
+    time.sleep(1.5)  # were anything queued, the worker would have sent it by now
+    assert not journey.sandbox.inbox(to="+919000000002", kind="sms")
+    assert not journey.sandbox.inbox(kind="sms", to="+919000000099")
+    with schema_context(journey.org.schema_name):
+        assert not VerificationAttempt.objects.filter(employee=employee).exists()
 
 
 def test_decline_is_recorded_and_the_link_stops_working(journey):
@@ -245,6 +334,140 @@ def test_withdraw_erases_status_and_evidence(journey):
         ]
     )
     assert "erased" in receipt[0]["text"]
+
+
+def test_a_new_otp_gets_every_try_again(journey, settings):
+    settings.KYCVS_SANDBOX_RESEND_COOLDOWN_S = 1  # the sandbox's; ours is skipped below
+    employee = journey.employee("9000000012", "Lakshmi Iyer")
+    token = journey.invite(employee)
+    journey.consent_and_send_otp(token, "9000000012", "Lakshmi Iyer")
+    journey.wait_panel(token, State.OTP_SENT)
+
+    def wrong(otp: str, state: str = State.OTP_SENT) -> str:
+        journey.submit_otp(token, f"{(int(otp) + 1) % 10**6:06d}")
+
+        def answered() -> str | None:
+            current, html = journey.panel(token)
+            rejected = "not right" in html or "expired" in html.lower() or "no longer" in html
+            return html if current == state and rejected else None
+
+        return journey.wait(answered)
+
+    first = journey.sandbox.last_otp("9000000012")
+    assert "2 more tries" in wrong(first)
+    assert "1 more try" in wrong(first)
+    wrong(first, State.EXPIRED)  # the third wrong try ends this OTP
+    with schema_context(journey.org.schema_name):
+        VerificationAttempt.objects.filter(employee=employee).update(retry_after=timezone.now())
+    time.sleep(1.1)
+    assert journey.client.post(f"/c/{token}/resend/").status_code == 302
+    journey.wait(lambda: journey.sandbox.last_otp("9000000012") != first)
+    journey.wait_panel(token, State.OTP_SENT)
+    second = journey.sandbox.last_otp("9000000012")
+    # The new OTP has all its tries (before the fix: the first wrong one ended it).
+    assert "2 more tries" in wrong(second)
+    assert "1 more try" in wrong(second)
+    journey.submit_otp(token, second)
+    assert journey.wait_panel(token, "redirect:").endswith("/done/")
+    assert journey.employee_row(employee).vaccination_status == 1
+
+
+def test_too_many_wrong_otps_in_a_day_lock_the_link_until_hr_re_invites(journey, settings):
+    from conftest import signed_in
+    from verification.services.invitations import access_invitation
+
+    employee = journey.employee("9000000021", "Sunil Das")
+    token = journey.invite(employee)
+    journey.consent_and_send_otp(token, "9000000021", "Sunil Das")
+    journey.wait_panel(token, State.OTP_SENT)
+    with schema_context(journey.org.schema_name):
+        invitation = access_invitation(token)
+        # Nine wrong OTPs on this link today (three OTPs' worth). Those before this invitation
+        # was made, or more than 24 hours ago, do not count.
+        now = timezone.now()
+        for at in [invitation.created_at] * 9 + [
+            invitation.created_at - timedelta(minutes=5),
+            now - timedelta(hours=25),
+        ]:
+            AuditEvent.objects.create(
+                action="otp.rejected",
+                actor_kind="system",
+                employee_id=employee.pk,
+                at=at,
+                data={"attempt_id": 0, "tries_left": 0},
+            )
+    real = journey.sandbox.last_otp("9000000021")
+    journey.submit_otp(token, f"{(int(real) + 1) % 10**6:06d}")  # the tenth of the day
+    journey.wait(lambda: journey.client.get(f"/c/{token}/").status_code == 403)
+    body = journey.client.get(f"/c/{token}/").content.decode()
+    assert "Too many wrong codes were entered" in body and "ask your HR team for a new link" in body
+    assert f'href="/c/{token}/withdraw/"' in body  # withdrawal still works
+    with schema_context(journey.org.schema_name):
+        attempt = VerificationAttempt.objects.get(employee=employee)
+        assert (attempt.state, attempt.error_code) == (State.FAILED, "too_many_wrong_otps")
+        assert Invitation.objects.get(pk=invitation.pk).otp_locked_at is not None
+        assert AuditEvent.objects.filter(action="verification.locked", employee_id=employee.pk).exists()
+    # Not even the right OTP, a new OTP or new details get through now.
+    assert journey.client.post(f"/c/{token}/otp/", {"otp": real})["Location"] == f"/c/{token}/"
+    assert journey.client.post(f"/c/{token}/resend/")["Location"] == f"/c/{token}/otp/"
+    assert journey.client.get(f"/c/{token}/details/")["Location"] == f"/c/{token}/"
+    assert journey.employee_row(employee).progress == Progress.FAILED
+    hr = signed_in(journey.org)
+    detail = hr.get(f"/employees/{employee.pk}/").content.decode()
+    assert "too many wrong OTPs within 24 hours" in detail and "send a new invitation" in detail
+    assert journey.client.get(f"/c/{token}/withdraw/").status_code == 200
+
+    # HR re-invites: the new link may verify (the day's count starts again for it).
+    assert hr.post(f"/employees/{employee.pk}/invite/").status_code == 302
+    new_token = journey.wait(
+        lambda: next(
+            (
+                m["text"]
+                for m in journey.sandbox.inbox(to=employee.email, kind="email")
+                if "/c/" in m["text"] and token not in m["text"]
+            ),
+            None,
+        )
+    )
+    new = re.search(r"/c/([\w-]+)/", new_token)
+    assert new and new.group(1) != token
+    fresh = host_client(journey.org.host)
+    fresh.get(f"/c/{new.group(1)}/")
+    assert (
+        fresh.post(f"/c/{new.group(1)}/agree/", {"agree": "on"})["Location"] == f"/c/{new.group(1)}/details/"
+    )
+    assert fresh.get(f"/c/{new.group(1)}/details/").status_code == 200
+
+
+def test_another_browser_with_the_link_sees_no_status_and_its_withdrawal_receipt_goes_to_the_address_on_file(
+    journey,
+):
+    employee = journey.employee("9000000003", "Anjali Gupta")
+    token = journey.invite(employee)
+    assert "Fully vaccinated" in journey.verify(token, "9000000003", "Anjali Gupta")
+    forwarded = host_client(journey.org.host)  # someone the e-mail was forwarded to
+    for path in ("done/", "my-data/"):
+        body = forwarded.get(f"/c/{token}/{path}").content.decode()
+        assert "Fully vaccinated" not in body and "Anjali Gupta" not in body and employee.email not in body
+    # They can ask for a code, but it goes to the employee's own address.
+    assert forwarded.post(f"/c/{token}/code/send/", {"next": "done"}).status_code == 302
+    code_mail = journey.wait(
+        lambda: [
+            m
+            for m in journey.sandbox.inbox(to=employee.email, kind="email")
+            if "one-time code" in m["subject"]
+        ]
+    )
+    assert re.search(r"\b\d{6}\b", code_mail[0]["text"])
+    # Withdrawal needs no code; the receipt goes to the address on file.
+    assert forwarded.post(f"/c/{token}/withdraw/").status_code == 302
+    receipt = journey.wait(
+        lambda: [
+            m for m in journey.sandbox.inbox(to=employee.email, kind="email") if "withdrew" in m["subject"]
+        ]
+    )
+    assert receipt[0]["to"] == employee.email
+    assert journey.employee_row(employee).progress == Progress.WITHDRAWN
 
 
 def test_wrong_otp_then_right(journey):

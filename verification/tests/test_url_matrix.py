@@ -17,7 +17,15 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from conftest import OrgFixture, signed_in
-from verification.models import Employee, ImportJob, StaffInvitation
+from verification.models import (
+    Consent,
+    Employee,
+    ImportJob,
+    StaffInvitation,
+    StatusRecord,
+    VerificationAttempt,
+    ViewCode,
+)
 from verification.roles import Role
 from verification.services import staff_user_create
 from verification.services.invitations import invitation_create, token_digest
@@ -38,11 +46,18 @@ OPEN = {
     "set_language",
     "account:join",
 }
+# The employee's pages, including the view code ones (consent:code, consent:code_send).
 EMPLOYEE_LINK = re.compile(r"^consent:")
 TWO_FACTOR = {"account:2fa_setup", "account:2fa_verify", "account:2fa_backup_codes"}
 EVERY_ROLE = {"verification:home", "verification:dashboard_live"} | TWO_FACTOR
 OWNER_ONLY = re.compile(r"^account:(team|settings|audit)")
+# Names included: the review list and its approve / reject (verification:employee_review_*).
 EMPLOYEE_MANAGERS = re.compile(r"^verification:(employee_|import_|reminders_send)")
+REVIEW_URLS = {
+    "verification:employee_review_list",
+    "verification:employee_review_approve",
+    "verification:employee_review_reject",
+}
 
 
 def _patterns(patterns=None, prefix: str = "", namespace: str | None = None) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -63,7 +78,9 @@ def _fill(pattern: str, token: str) -> str:
 @pytest.fixture
 def foreign_token(org_b: OrgFixture) -> dict[str, str]:
     """Organization B's own objects, at ids A does not have, and real links of B's: an
-    employee's consent link and a teammate's join link (by URL name; "" for the others)."""
+    employee, an import, a teammate, a pending team invitation, a verification through a
+    changed number awaiting review (the review URLs' ``attempt_id``), an employee's consent
+    link and a teammate's join link (by URL name; "" for the others)."""
     with schema_context(org_b.schema_name):
         employee = Employee.objects.create(
             pk=FOREIGN_ID, code="B-1", full_name="B Person", email="b@b.example"
@@ -80,7 +97,30 @@ def foreign_token(org_b: OrgFixture) -> dict[str, str]:
             invited_by=owner_b,
             expires_at=timezone.now() + timedelta(days=7),
         )
-        return {"account:join": join_token, "": invitation_create(employee=employee).token}
+        invitation = invitation_create(employee=employee)
+        consent = Consent.objects.create(
+            employee=employee, invitation=invitation, decision="given", notice_version="t", language="en"
+        )
+        attempt = VerificationAttempt.objects.create(
+            pk=FOREIGN_ID,
+            employee=employee,
+            consent=consent,
+            state=VerificationAttempt.State.VERIFIED,
+            full_name="B Person",
+            mobile_changed=True,
+            review=VerificationAttempt.Review.PENDING,
+            finished_at=timezone.now(),
+        )
+        StatusRecord.objects.create(
+            employee=employee,
+            attempt=attempt,
+            consent=consent,
+            status=2,
+            verified_at=timezone.now(),
+            evidence="h.p.s",
+            key_id="k",
+        )
+        return {"account:join": join_token, "": invitation.token}
 
 
 def test_every_url_of_b_is_not_found_from_a(org_a, org_b, foreign_token):
@@ -105,6 +145,17 @@ def test_every_url_of_b_is_not_found_from_a(org_a, org_b, foreign_token):
         assert Employee.objects.get(pk=FOREIGN_ID).is_active
         assert StaffInvitation.objects.get(pk=FOREIGN_ID).is_pending
         assert not User.objects.filter(username="b-invitee@bravo.example").exists()
+        # B's verification awaiting review was neither approved nor rejected from A.
+        assert VerificationAttempt.objects.get(pk=FOREIGN_ID).review == VerificationAttempt.Review.PENDING
+        assert StatusRecord.objects.filter(attempt_id=FOREIGN_ID).exists()
+        # B's link: no view code was asked for or sent from A's host.
+        assert not ViewCode.objects.exists()
+
+
+def test_the_matrix_knows_the_review_urls() -> None:
+    names = {name for name, _pattern in _patterns()}
+    assert names >= REVIEW_URLS | {"consent:code", "consent:code_send"}
+    assert all(EMPLOYEE_MANAGERS.match(name) for name in REVIEW_URLS)
 
 
 def _expected(name: str, role: Role) -> set[int]:

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from verification import events, selectors
 from verification.forms import EmployeeEditForm, EmployeeFilterForm, EmployeeForm, EmployeeInviteForm
 from verification.models import Progress
+from verification.names import Reason, names_match
 from verification.permissions import EMPLOYEE_MANAGERS, role_required
 from verification.selectors import EmployeeFilters
-from verification.services import employees, invitations, reminders
+from verification.services import employees, invitations, reminders, reviews
 from verification.tasks import reminders_send_task
 
 PAGE_SIZE = 50
@@ -132,6 +133,14 @@ EVENT_LABELS = {
     "employee.deactivated": gettext_lazy("Deactivated"),
     "employee.reactivated": gettext_lazy("Reactivated"),
     "employee.details_confirmed": gettext_lazy("Confirmed their name and mobile"),
+    "employee.details_refused": gettext_lazy("Another number with a name not matching the record: refused"),
+    "verification.locked": gettext_lazy("Too many wrong OTPs: link locked for verifying"),
+    "view_code.requested": gettext_lazy("Asked for a code to see their status"),
+    "view_code.used": gettext_lazy("Entered a right code to see their status"),
+    "view_code.failed": gettext_lazy("Entered a wrong or expired code"),
+    "review.approved": gettext_lazy("Verification through another number approved"),
+    "review.rejected": gettext_lazy("Verification through another number rejected; status erased"),
+    "employee.data_summary_viewed": gettext_lazy("Looked at their own data"),
     "invitation.created": gettext_lazy("Invited"),
     "invitation.sent": gettext_lazy("Invitation e-mailed"),
     "invitation.reminded": gettext_lazy("Reminder e-mailed"),
@@ -151,6 +160,19 @@ EVENT_LABELS = {
 }
 
 
+#: Why the newest verification failed, in HR's words (codes: verification.errors.ErrorCode).
+STAFF_REASONS = {
+    "too_many_wrong_otps": gettext_lazy(
+        "Locked: too many wrong OTPs within 24 hours. The link now only allows withdrawal; send a "
+        "new invitation to let them verify again."
+    ),
+    "not_found": gettext_lazy("CoWIN has no record for this name on this number."),
+    "invalid_mobile": gettext_lazy("CoWIN did not accept the mobile number."),
+    "service_busy": gettext_lazy("CoWIN was busy for too long; they can try again."),
+    "failed": gettext_lazy("CoWIN refused the request; they can try again later."),
+}
+
+
 def _detail(employee_id: int) -> HttpResponse:
     return redirect("verification:employee_detail", employee_id=employee_id)
 
@@ -165,9 +187,13 @@ def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
         for event in selectors.employee_history(employee)
     ]
     invitations_ = selectors.employee_invitations(employee)
+    attempt = selectors.employee_attempt_latest(employee)
     context = {
         "employee": employee,
         "invitations": invitations_,
+        "attempt": attempt,
+        "attempt_reason": STAFF_REASONS.get(attempt.error_code, "") if attempt is not None else "",
+        "attempt_mobile_last4": (attempt.mobile or "")[-4:] if attempt is not None else "",
         "history": history,
         "can_remind": reminders.invitations_to_remind(manual=True).filter(employee=employee).exists(),
     }
@@ -250,3 +276,59 @@ def employee_remind(request: HttpRequest, employee_id: int) -> HttpResponse:
     transaction.on_commit(lambda: reminders_send_task.delay([invitation_id], True, actor_id))
     messages.success(request, _("A reminder is on its way to %(name)s.") % {"name": employee.full_name})
     return _detail(employee.pk)
+
+
+# --- reviews of verifications through a number the employee entered ------------------------
+
+#: How the name sent to CoWIN compares with the name on file (verification.names.Reason).
+NAME_MATCH_LABELS = {
+    Reason.SAME: gettext_lazy("the same name"),
+    Reason.HONORIFIC: gettext_lazy("the same name with a title"),
+    Reason.WORD_ORDER: gettext_lazy("the same words in another order"),
+    Reason.SPELLING: gettext_lazy("another spelling of the name"),
+    Reason.INITIALS: gettext_lazy("initials for part of the name"),
+    Reason.MIDDLE_NAME: gettext_lazy("one name missing or added"),
+}
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_GET
+def employee_review_list(request: HttpRequest) -> HttpResponse:
+    """Statuses verified through a number the employee entered instead of the one on file:
+    they count only once approved here."""
+    rows = [
+        {
+            "attempt": attempt,
+            "employee": attempt.employee,
+            "mobile_last4": (attempt.mobile or "")[-4:],
+            "name_match": NAME_MATCH_LABELS.get(
+                names_match(attempt.employee.full_name, attempt.full_name).reason, ""
+            ),
+        }
+        for attempt in selectors.reviews_pending()
+    ]
+    return render(request, "tenant/employees/reviews.html", {"rows": rows})
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_POST
+def employee_review_approve(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = selectors.access_review_attempt(attempt_id)
+    if reviews.verification_review_approve(attempt=attempt, actor=request.user):
+        messages.success(
+            request, _("Approved: the status of %(name)s now counts.") % {"name": attempt.employee.full_name}
+        )
+    return redirect("verification:employee_review_list")
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_POST
+def employee_review_reject(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = selectors.access_review_attempt(attempt_id)
+    if reviews.verification_review_reject(attempt=attempt, actor=request.user):
+        messages.success(
+            request,
+            _("Rejected: the status of %(name)s and its evidence were erased; they have been told by e-mail.")
+            % {"name": attempt.employee.full_name},
+        )
+    return redirect("verification:employee_review_list")

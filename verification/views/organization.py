@@ -48,6 +48,7 @@ class SettingsForm(forms.ModelForm):
             "reminder_days",
             "dashboard_min_group_size",
             "retention_days",
+            "link_view_days",
         ]
         labels = {
             "name": gettext_lazy("Display name"),
@@ -58,11 +59,17 @@ class SettingsForm(forms.ModelForm):
             "retention_days": gettext_lazy(
                 "Erase status and mobile number this many days after deactivation or withdrawal"
             ),
+            "link_view_days": gettext_lazy("Employee links show the status for (days after last use)"),
         }
         help_texts = {
             "grievance_contact_email": gettext_lazy("Shown to employees on the consent notice."),
             "dashboard_min_group_size": gettext_lazy(
                 "Smaller departments and locations are merged into “Other”."
+            ),
+            "link_view_days": gettext_lazy(
+                "Once an employee's link has not been used for this many days, it shows their status "
+                "and data only after a one-time code e-mailed to them. Withdrawal always works. "
+                "Between 1 and 365."
             ),
         }
 
@@ -90,6 +97,7 @@ class SettingsForm(forms.ModelForm):
             ("invitation_expiry_days", 1, 60),
             ("dashboard_min_group_size", 1, 50),
             ("retention_days", 0, 3650),
+            ("link_view_days", 1, 365),
         ):
             value = cleaned.get(field)
             if value is not None and not low <= value <= high:

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tenants.selectors import subdomain_is_taken
 from tenants.services import domain_for, organization_create
-from tenants.validators import normalize_subdomain, validate_subdomain
+from tenants.validators import normalize_subdomain, validate_plain_text, validate_subdomain
 
 
 class Command(BaseCommand):
@@ -30,6 +30,11 @@ class Command(BaseCommand):
             validate_subdomain(slug)
         except ValidationError as exc:
             raise CommandError(f"--subdomain: {' '.join(exc.messages)}") from exc
+        for option in ("name", "owner_name"):
+            try:
+                validate_plain_text(options[option])
+            except ValidationError as exc:
+                raise CommandError(f"--{option.replace('_', '-')}: {' '.join(exc.messages)}") from exc
         if subdomain_is_taken(slug):
             raise CommandError(f"--subdomain: {slug!r} is already taken.")
         password = os.environ.get("TIKA_OWNER_PASSWORD") or getpass.getpass("Owner password: ")
