@@ -87,6 +87,7 @@ def web_server(
     full_env = {**os.environ, "DEBUG": "false", **shared}
     command = [
         sys.executable, "-m", "gunicorn", "portal.wsgi",
+        "--config", "python:portal.gunicorn_conf",
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers), "--threads", str(threads),
         "--worker-class", "gthread" if threads > 1 else "sync",

@@ -343,6 +343,10 @@ IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
 IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=2_000_000)
 IMPORT_MAX_SHARED_STRINGS = env.int("IMPORT_MAX_SHARED_STRINGS", default=500_000)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=128 * 1024 * 1024)
+# Uploads (employee files, certificates) stay in memory up to the largest accepted size: an
+# upload is personal data in clear, and Django would otherwise spool one over 2.5 MB to a
+# temporary file on disk while the request runs. Larger bodies are refused by the forms.
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(IMPORT_MAX_BYTES, CERTIFICATE_MAX_UPLOAD_BYTES) + 64 * 1024
 
 # --- Auth and sessions --------------------------------------------------------------------
 # django-axes first: it refuses a locked-out username+address before the password is checked.

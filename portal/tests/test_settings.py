@@ -150,3 +150,16 @@ def test_production_believes_x_forwarded_proto_only_with_trusted_proxies(proxies
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == header
+
+
+def test_an_upload_of_the_largest_accepted_size_never_touches_the_disk() -> None:
+    """Django spools an upload over FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file, in clear:
+    the largest employee file or certificate accepted (with its multipart envelope) stays in
+    memory instead."""
+    from django.conf import settings
+    from django.core.files.uploadhandler import MemoryFileUploadHandler
+
+    for limit in (settings.IMPORT_MAX_BYTES, settings.CERTIFICATE_MAX_UPLOAD_BYTES):
+        handler = MemoryFileUploadHandler()
+        handler.handle_raw_input(None, {}, content_length=limit + 16 * 1024, boundary=b"b")
+        assert handler.activated, limit
