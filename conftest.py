@@ -35,7 +35,7 @@ class OrgFixture:
 
 
 def _org(slug: str) -> OrgFixture:
-    from tenants.services import domain_for, schema_name_for
+    from tenants.validators import domain_for, schema_name_for
 
     return OrgFixture(
         slug=slug,
@@ -267,7 +267,7 @@ class Sandbox:
         return f"{self.base_url}/.well-known/jwks.json"
 
     def client(self, **overrides):  # type: ignore[no-untyped-def]
-        from verification.providers.cowin import CowinClient
+        from verification.providers.kycvs.client import CowinClient
 
         options = {"base_url": self.base_url, "api_key": self.api_key, "verify_key": self.jwks_url}
         return CowinClient(**{**options, **overrides})

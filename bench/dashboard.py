@@ -33,7 +33,7 @@ from django_tenants.utils import tenant_context
 
 from bench import Figure, timed
 from bench.orgs import bench_organization
-from tenants.services import domain_for
+from tenants.validators import domain_for
 from verification.models import DailySnapshot
 
 EMPLOYEES = 100_000

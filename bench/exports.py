@@ -16,7 +16,7 @@ check, filters, count, audit event, response):
 * ``export_xlsx_rows_per_s``: ``GET /employees/export.xlsx`` (rustpy-xlsxwriter, constant memory)
   and read the body. ``export_xlsx_peak_mb``: its tracemalloc peak, untimed pass.
 * ``export_openpyxl_rows_per_s`` (baseline): the same rows from the same query
-  (``exports.export_sql``, server-side cursor) written by openpyxl in write-only mode to a
+  (``export_sql``, server-side cursor) written by openpyxl in write-only mode to a
   temporary file: only the writer differs.
 
 Every rate is the best of its rounds, in which a figure and its baseline alternate: CSV and
@@ -43,10 +43,10 @@ from django_tenants.utils import tenant_context
 
 from bench import Figure
 from bench.orgs import bench_organization
-from verification import exports
+from verification.employees.exports import export_cursor_rows, export_sql, headers
+from verification.employees.selectors import EmployeeFilters
+from verification.employees.views.exports import export_csv, export_xlsx
 from verification.models import AuditEvent
-from verification.selectors import EmployeeFilters
-from verification.views import exports as export_views
 
 ROWS = 100_000
 #: Rounds per pair (figure and baseline alternate): a CSV pass takes well under a second and
@@ -149,13 +149,13 @@ def _drain(chunks: Iterable[bytes], on_chunk: Callable[[], None] | None = None) 
 
 def csv_export(owner: User) -> int:
     """One CSV export through the view; the number of data rows read."""
-    _size, lines = _drain(_get(export_views.export_csv, owner, "/employees/export.csv").streaming_content)
+    _size, lines = _drain(_get(export_csv, owner, "/employees/export.csv").streaming_content)
     return lines - 1
 
 
 def xlsx_export(owner: User) -> int:
     """One XLSX export through the view; the number of rows it wrote (from its audit event)."""
-    response = _get(export_views.export_xlsx, owner, "/employees/export.xlsx")
+    response = _get(export_xlsx, owner, "/employees/export.xlsx")
     size, _lines = _drain(response.streaming_content)
     response.close()
     assert size > 0
@@ -177,9 +177,9 @@ def openpyxl_baseline() -> int:
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet()
-    sheet.append(exports.headers())
+    sheet.append(headers())
     count = 0
-    for row in exports.export_cursor_rows(*exports.export_sql(EmployeeFilters())):
+    for row in export_cursor_rows(*export_sql(EmployeeFilters())):
         sheet.append(row)
         count += 1
     with tempfile.TemporaryFile() as out:
@@ -250,11 +250,11 @@ def run() -> list[Figure]:
         xlsx_rate, openpyxl_rate = rates["xlsx"], rates["openpyxl"]
 
         def csv_pass(probe: Callable[[], None]) -> None:
-            response = _get(export_views.export_csv, owner, "/employees/export.csv")
+            response = _get(export_csv, owner, "/employees/export.csv")
             _drain(response.streaming_content, probe)
 
         def xlsx_pass(probe: Callable[[], None]) -> None:
-            response = _get(export_views.export_xlsx, owner, "/employees/export.xlsx")
+            response = _get(export_xlsx, owner, "/employees/export.xlsx")
             probe()
             _drain(response.streaming_content, probe)
             response.close()

@@ -120,7 +120,7 @@ class Harness:
         stop = threading.Event()
 
         def loop() -> None:
-            from verification.tasks import attempts_sweep
+            from verification.attempts.tasks import attempts_sweep_task
 
             try:
                 while not stop.wait(every_s):
@@ -129,7 +129,7 @@ class Harness:
                         continue
                     try:
                         with tenant_context(organization):
-                            attempts_sweep.delay()
+                            attempts_sweep_task.delay()
                     except Exception as exc:  # the broker may be down: beat would retry too
                         print(f"faults:   sweep not sent ({type(exc).__name__})", flush=True)
             finally:

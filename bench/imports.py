@@ -31,8 +31,9 @@ from django_tenants.utils import schema_context
 
 from bench import Figure, timed
 from bench.orgs import bench_organization
-from verification import imports
 from verification.crypto import encrypt, lookup_digest
+from verification.employees.imports.services import import_job_confirm, import_job_create
+from verification.employees.imports.writing import INSERT_COLUMNS
 from verification.models import Employee, ImportJob, Progress
 from verification.phones import normalize_indian_mobile
 
@@ -92,10 +93,10 @@ def service_round(content: bytes) -> tuple[float, float]:
     _empty_table()
     # Inline: the same services a Celery task calls for a large file, without the queue.
     with override_settings(IMPORT_ASYNC_ROWS=ROWS * 2):
-        preview_s, job = timed(lambda: imports.import_job_create(filename="bench.csv", content=content))
+        preview_s, job = timed(lambda: import_job_create(filename="bench.csv", content=content))
         assert job.status == ImportJob.Status.VALIDATED, job.failure
         assert job.summary["create"] == ROWS, job.summary
-        import_s, _ = timed(lambda: imports.import_job_confirm(job=job))
+        import_s, _ = timed(lambda: import_job_confirm(job=job))
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE, job.failure
     assert Employee.objects.count() == ROWS
@@ -125,7 +126,7 @@ def copy_round(rows: list[Row]) -> float:
                 now,
             )
         )
-    columns = ", ".join(imports._INSERT_COLUMNS)
+    columns = ", ".join(INSERT_COLUMNS)
     started = time.perf_counter()
     with (
         connection.cursor() as cursor,

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from django.db import connection
 
 from tenants.models import Organization
-from tenants.services import organization_create, organization_drop, schema_name_for
+from tenants.services import organization_create, organization_drop
+from tenants.validators import schema_name_for
 
 SLUG_PREFIX = "bench-"
 # Not a secret: the owners of bench organizations live for seconds and never sign in.

@@ -32,10 +32,11 @@ from django_tenants.utils import tenant_context
 
 from bench.server import Server
 from tenants.models import Organization
+from verification.attempts.steps import attempt_start, attempt_submit_otp
+from verification.consent.services import consent_give
+from verification.employees.services import employee_create
+from verification.invitations.services import invitation_create
 from verification.models import StatusRecord, VerificationAttempt
-from verification.services import attempts, consent
-from verification.services.employees import employee_create
-from verification.services.invitations import invitation_create
 
 State = VerificationAttempt.State
 #: Where an attempt stops: the status was recorded, or the employee was told it failed.
@@ -118,10 +119,8 @@ def batch_start(organization: Organization, count: int) -> Batch:
                 mobile=mobile,
             )
             invitation = invitation_create(employee=employee)
-            given = consent.consent_give(
-                invitation=invitation, language="en", ip="127.0.0.1", user_agent="bench"
-            )
-            attempt = attempts.attempt_start(consent=given, mobile=mobile, full_name=name, ip="127.0.0.1")
+            given = consent_give(invitation=invitation, language="en", ip="127.0.0.1", user_agent="bench")
+            attempt = attempt_start(consent=given, mobile=mobile, full_name=name, ip="127.0.0.1")
             mobiles[attempt.pk] = f"+91{mobile}"
     return Batch(organization=organization, mobiles=mobiles)
 
@@ -153,7 +152,7 @@ def otps_submit(batch: Batch, otps: dict[str, str]) -> int:
             if otp is None:
                 continue
             batch.submitted[attempt.pk] = time.perf_counter()
-            attempts.attempt_submit_otp(attempt=attempt, otp=otp, ip="127.0.0.1")
+            attempt_submit_otp(attempt=attempt, otp=otp, ip="127.0.0.1")
     return len(batch.submitted)
 
 

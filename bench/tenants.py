@@ -23,9 +23,9 @@ from django_tenants.utils import schema_context
 
 from bench import Figure, timed
 from bench.orgs import new_slug, organization_create_for_bench, organization_remove
+from tenants.members import group_name
 from tenants.models import Organization
-from tenants.services import schema_name_for
-from verification.roles import group_name
+from tenants.validators import schema_name_for
 
 RUNS = 5
 WARMUP_RUNS = 1

@@ -59,10 +59,10 @@ from bench.orgs import OWNER_PASSWORD, bench_organization
 from bench.server import Server, web_server
 from portal.celery import app as celery_app
 from tenants.models import Organization
-from tenants.services import domain_for
-from verification import twofactor
+from tenants.validators import domain_for
+from verification.account.twofactor import backup_codes_generate
+from verification.invitations.services import invitation_create
 from verification.models import Employee, Invitation, Progress
-from verification.services.invitations import invitation_create
 
 EMPLOYEES = 100_000
 INVITED = 300
@@ -250,7 +250,7 @@ def run() -> list[Figure]:
             seed_employees(organization.schema_name, EMPLOYEES)
             invitations = invite(INVITED)
             owner = User.objects.get(username=f"owner@{organization.slug}.example")
-            code = twofactor.backup_codes_generate(owner)[0]
+            code = backup_codes_generate(owner)[0]
         env = {
             "EMPLOYEE_PAGES_RATE": PAGES_RATE,
             # Fresh counters: a dev server on the same Redis keeps its own for 127.0.0.1.

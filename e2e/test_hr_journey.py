@@ -22,8 +22,8 @@ from django_tenants.utils import schema_context
 
 from conftest import OWNER_PASSWORD
 from e2e.conftest import DESKTOP, PHONE, wait_for
+from verification.dashboard.buckets import BUCKET_KEYS
 from verification.models import Employee, ImportJob
-from verification.selectors_dashboard import BUCKET_KEYS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 

@@ -12,9 +12,9 @@ from django_tenants.utils import schema_context
 
 from conftest import OWNER_PASSWORD
 from e2e.conftest import DESKTOP, PHONE, wait_for
+from verification.employees.services import employee_create
+from verification.invitations.services import invitation_create
 from verification.models import Consent, Employee, Invitation, StatusRecord
-from verification.services.employees import employee_create
-from verification.services.invitations import invitation_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 

@@ -11,7 +11,8 @@ from django_tenants.utils import schema_exists
 
 from e2e.conftest import DESKTOP, totp_enrol
 from tenants.models import Organization
-from tenants.services import organization_drop, schema_name_for
+from tenants.services import organization_drop
+from tenants.validators import schema_name_for
 
 pytestmark = [pytest.mark.e2e]
 

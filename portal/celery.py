@@ -56,7 +56,20 @@ class TikaTask(TenantTask):
 
 app = CeleryApp("portal", task_cls="portal.celery:TikaTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks()  # tasks.py of each installed app (tenants)
+# The verification app keeps the tasks of each room beside its services; every name a service
+# enqueues (verification.queue.Task) must be registered here (portal/tests/test_celery.py).
+app.autodiscover_tasks(
+    [
+        "verification.account",
+        "verification.attempts",
+        "verification.consent",
+        "verification.dashboard",
+        "verification.employees.imports",
+        "verification.invitations",
+        "verification.privacy",
+    ]
+)
 
 
 @app.on_after_configure.connect

@@ -3,8 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from verification.forms import EmailAuthenticationForm
-from verification.views.password_reset import StaffPasswordResetView
+from verification.account.forms import EmailAuthenticationForm
+from verification.account.views.password_reset import StaffPasswordResetView
 
 urlpatterns = [
     path(
@@ -35,8 +35,11 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("account/", include("verification.urls_account")),
-    path("c/", include("verification.urls_consent")),
+    path("account/", include("verification.account.urls")),
+    path("c/", include("verification.consent.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("verification.urls")),
+    path("employees/import/", include("verification.employees.imports.urls")),
+    path("employees/review/", include("verification.review.urls")),
+    path("employees/", include("verification.employees.urls")),
+    path("", include("verification.dashboard.urls")),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from tenants.models import Organization
+from tenants.validators import schema_name_for
 
 
 def organization_list_ready() -> QuerySet[Organization]:
@@ -15,8 +16,6 @@ def organization_list_ready() -> QuerySet[Organization]:
 
 
 def subdomain_is_taken(slug: str) -> bool:
-    from tenants.services import schema_name_for
-
     return (
         Organization.objects.filter(slug__iexact=slug).exists()
         or Organization.objects.filter(schema_name=schema_name_for(slug)).exists()

@@ -8,20 +8,19 @@ from django.conf import settings
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from tenants.members import member_create
 from tenants.models import Domain, Organization
 from tenants.schemas import clone_function_install
-from tenants.validators import normalize_subdomain, validate_plain_text, validate_subdomain
+from tenants.signals import organization_provisioned
+from tenants.validators import (
+    domain_for,
+    normalize_subdomain,
+    schema_name_for,
+    validate_plain_text,
+    validate_subdomain,
+)
 
 logger = logging.getLogger(__name__)
-
-
-def schema_name_for(slug: str) -> str:
-    """The PostgreSQL schema of the organization at subdomain ``slug``."""
-    return "org_" + slug.replace("-", "_")
-
-
-def domain_for(slug: str) -> str:
-    return f"{slug}.{settings.BASE_DOMAIN}"
 
 
 def organization_create(
@@ -32,10 +31,10 @@ def organization_create(
     The schema is cloned from the template (see ``Organization.create_schema``) inside the
     same transaction as the rows, so a failure anywhere leaves no half-made organization.
     The organization is marked ready only at the very end, so periodic jobs never see it
-    before its schema is complete.
+    before its schema is complete. Features that must do something for each new organization
+    receive ``tenants.signals.organization_provisioned`` (in the new schema, in the same
+    transaction); the platform imports none of them.
     """
-    from verification.services import staff_user_create
-
     slug = normalize_subdomain(slug)
     validate_subdomain(slug)
     validate_plain_text(name)
@@ -52,7 +51,10 @@ def organization_create(
         organization.save(verbosity=0)
         Domain.objects.create(domain=domain_for(slug), tenant=organization, is_primary=True)
         with schema_context(organization.schema_name):
-            staff_user_create(email=owner_email, full_name=owner_name, password=owner_password, role="owner")
+            owner = member_create(
+                email=owner_email, full_name=owner_name, password=owner_password, role="owner"
+            )
+            organization_provisioned.send(sender=Organization, organization=organization, owner=owner)
         organization.status = Organization.Status.READY
         organization.save(update_fields=["status"])
     logger.info("organization created", extra={"schema": organization.schema_name})

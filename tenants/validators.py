@@ -1,9 +1,11 @@
-"""Rules for an organization's subdomain."""
+"""Rules for an organization's subdomain (and the schema and host it gives), and for the names
+people type."""
 
 from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -84,6 +86,16 @@ RESERVED_SUBDOMAINS = frozenset(
         "www",
     }
 )
+
+
+def schema_name_for(slug: str) -> str:
+    """The PostgreSQL schema of the organization at subdomain ``slug``."""
+    return "org_" + slug.replace("-", "_")
+
+
+def domain_for(slug: str) -> str:
+    """The organization's own host name: ``<slug>.<BASE_DOMAIN>``."""
+    return f"{slug}.{settings.BASE_DOMAIN}"
 
 
 def normalize_subdomain(value: str) -> str:

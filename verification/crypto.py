@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 from functools import lru_cache
 from typing import Any
 
@@ -108,3 +109,20 @@ class EncryptedBinaryField(models.BinaryField):
             return None
         data = bytes(value)
         return encrypt_bytes(data) if data else b""
+
+
+# --- link tokens --------------------------------------------------------------------------
+# A personal link (an employee's invitation, a teammate's invitation) carries a random token of
+# TOKEN_BYTES; only its SHA-256 digest is stored to find the row again.
+
+TOKEN_BYTES = 32  # 256 bits
+
+
+def link_token_new() -> str:
+    """A new random link token (URL-safe)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a link token: its SHA-256, hex."""
+    return hashlib.sha256(token.encode()).hexdigest()

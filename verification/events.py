@@ -10,13 +10,14 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from verification.audit import AuditAction
 from verification.models import AuditEvent, Employee, Invitation, VerificationAttempt
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
 
 def _record(
-    action: str,
+    action: AuditAction,
     *,
     employee: Employee | None = None,
     actor: Actor = None,
@@ -45,20 +46,20 @@ def _record(
 
 
 def employee_created(employee: Employee, *, actor: Actor) -> AuditEvent:
-    return _record("employee.created", employee=employee, actor=actor, code=employee.code)
+    return _record(AuditAction.EMPLOYEE_CREATED, employee=employee, actor=actor, code=employee.code)
 
 
 def employee_viewed(employee: Employee, *, actor: Actor) -> AuditEvent:
-    return _record("employee.viewed", employee=employee, actor=actor)
+    return _record(AuditAction.EMPLOYEE_VIEWED, employee=employee, actor=actor)
 
 
 def employee_updated(employee: Employee, *, actor: Actor, fields: list[str]) -> AuditEvent:
-    return _record("employee.updated", employee=employee, actor=actor, fields=sorted(fields))
+    return _record(AuditAction.EMPLOYEE_UPDATED, employee=employee, actor=actor, fields=sorted(fields))
 
 
 def invitation_created(invitation: Invitation, *, actor: Actor) -> AuditEvent:
     return _record(
-        "invitation.created",
+        AuditAction.INVITATION_CREATED,
         employee=invitation.employee,
         actor=actor,
         invitation_id=invitation.pk,
@@ -71,7 +72,7 @@ def employees_imported(
 ) -> AuditEvent:
     """One event per confirmed import: counts and the file name, never a row's contents."""
     return _record(
-        "employees.imported",
+        AuditAction.EMPLOYEES_IMPORTED,
         actor=actor,
         import_job_id=job.pk,
         filename=job.filename,
@@ -84,12 +85,15 @@ def employees_imported(
 
 def employee_deactivated(employee: Employee, *, actor: Actor, invitations_revoked: int) -> AuditEvent:
     return _record(
-        "employee.deactivated", employee=employee, actor=actor, invitations_revoked=invitations_revoked
+        AuditAction.EMPLOYEE_DEACTIVATED,
+        employee=employee,
+        actor=actor,
+        invitations_revoked=invitations_revoked,
     )
 
 
 def employee_reactivated(employee: Employee, *, actor: Actor) -> AuditEvent:
-    return _record("employee.reactivated", employee=employee, actor=actor)
+    return _record(AuditAction.EMPLOYEE_REACTIVATED, employee=employee, actor=actor)
 
 
 def export_downloaded(
@@ -97,21 +101,23 @@ def export_downloaded(
 ) -> AuditEvent:
     """Staff downloaded the employee directory: the format, the filters and how many rows
     (never the rows themselves)."""
-    return _record("export.downloaded", actor=actor, ip=ip, format=file_format, filters=filters, rows=rows)
+    return _record(
+        AuditAction.EXPORT_DOWNLOADED, actor=actor, ip=ip, format=file_format, filters=filters, rows=rows
+    )
 
 
 # --- system --------------------------------------------------------------------------------
 
 
 def invitation_sent(invitation: Invitation) -> AuditEvent:
-    return _record("invitation.sent", employee=invitation.employee, invitation_id=invitation.pk)
+    return _record(AuditAction.INVITATION_SENT, employee=invitation.employee, invitation_id=invitation.pk)
 
 
 def reminder_sent(invitation: Invitation, *, actor: Actor = None, manual: bool) -> AuditEvent:
     """A reminder e-mail went out: by the schedule (actor None: system) or because staff
     pressed "remind" (``manual``)."""
     return _record(
-        "invitation.reminded",
+        AuditAction.INVITATION_REMINDED,
         employee=invitation.employee,
         actor=actor,
         invitation_id=invitation.pk,
@@ -121,18 +127,22 @@ def reminder_sent(invitation: Invitation, *, actor: Actor = None, manual: bool) 
 
 
 def otp_sent(attempt: VerificationAttempt) -> AuditEvent:
-    return _record("otp.sent", employee=attempt.employee, attempt_id=attempt.pk, sends=attempt.otp_sends)
+    return _record(
+        AuditAction.OTP_SENT, employee=attempt.employee, attempt_id=attempt.pk, sends=attempt.otp_sends
+    )
 
 
 def otp_rejected(attempt: VerificationAttempt, *, tries_left: int) -> AuditEvent:
-    return _record("otp.rejected", employee=attempt.employee, attempt_id=attempt.pk, tries_left=tries_left)
+    return _record(
+        AuditAction.OTP_REJECTED, employee=attempt.employee, attempt_id=attempt.pk, tries_left=tries_left
+    )
 
 
 def verification_succeeded(attempt: VerificationAttempt, *, key_id: str) -> AuditEvent:
     """The status was verified and stored; ``awaiting_review`` when it came through a number
     the employee entered (it counts once HR approves)."""
     return _record(
-        "verification.succeeded",
+        AuditAction.VERIFICATION_SUCCEEDED,
         employee=attempt.employee,
         attempt_id=attempt.pk,
         key_id=key_id,
@@ -143,7 +153,7 @@ def verification_succeeded(attempt: VerificationAttempt, *, key_id: str) -> Audi
 def verification_locked(attempt: VerificationAttempt, *, wrong_otps: int) -> AuditEvent:
     """Too many wrong OTPs in 24 hours: the invitation can no longer verify (only withdraw)."""
     return _record(
-        "verification.locked",
+        AuditAction.VERIFICATION_LOCKED,
         employee=attempt.employee,
         attempt_id=attempt.pk,
         invitation_id=attempt.consent.invitation_id,
@@ -152,16 +162,20 @@ def verification_locked(attempt: VerificationAttempt, *, wrong_otps: int) -> Aud
 
 
 def verification_failed(attempt: VerificationAttempt, *, reason: str) -> AuditEvent:
-    return _record("verification.failed", employee=attempt.employee, attempt_id=attempt.pk, reason=reason)
+    return _record(
+        AuditAction.VERIFICATION_FAILED, employee=attempt.employee, attempt_id=attempt.pk, reason=reason
+    )
 
 
 def verification_expired(attempt: VerificationAttempt, *, reason: str) -> AuditEvent:
-    return _record("verification.expired", employee=attempt.employee, attempt_id=attempt.pk, reason=reason)
+    return _record(
+        AuditAction.VERIFICATION_EXPIRED, employee=attempt.employee, attempt_id=attempt.pk, reason=reason
+    )
 
 
 def provider_retry(attempt: VerificationAttempt, *, step: str, reason: str, delay_s: float) -> AuditEvent:
     return _record(
-        "provider.retry",
+        AuditAction.PROVIDER_RETRY,
         employee=attempt.employee,
         attempt_id=attempt.pk,
         step=step,
@@ -172,7 +186,10 @@ def provider_retry(attempt: VerificationAttempt, *, step: str, reason: str, dela
 
 def attempt_requeued(attempt: VerificationAttempt) -> AuditEvent:
     return _record(
-        "verification.requeued", employee=attempt.employee, attempt_id=attempt.pk, state=attempt.state
+        AuditAction.VERIFICATION_REQUEUED,
+        employee=attempt.employee,
+        attempt_id=attempt.pk,
+        state=attempt.state,
     )
 
 
@@ -181,7 +198,7 @@ def attempt_requeued(attempt: VerificationAttempt) -> AuditEvent:
 
 def invitation_opened(invitation: Invitation, *, ip: str | None) -> AuditEvent:
     return _record(
-        "invitation.opened",
+        AuditAction.INVITATION_OPENED,
         employee=invitation.employee,
         employee_acting=True,
         ip=ip,
@@ -189,7 +206,7 @@ def invitation_opened(invitation: Invitation, *, ip: str | None) -> AuditEvent:
     )
 
 
-def _consent_decision(action: str, consent: Any, *, ip: str | None) -> AuditEvent:
+def _consent_decision(action: AuditAction, consent: Any, *, ip: str | None) -> AuditEvent:
     return _record(
         action,
         employee=consent.employee,
@@ -202,16 +219,16 @@ def _consent_decision(action: str, consent: Any, *, ip: str | None) -> AuditEven
 
 
 def consent_given(consent: Any, *, ip: str | None) -> AuditEvent:
-    return _consent_decision("consent.given", consent, ip=ip)
+    return _consent_decision(AuditAction.CONSENT_GIVEN, consent, ip=ip)
 
 
 def consent_declined(consent: Any, *, ip: str | None) -> AuditEvent:
-    return _consent_decision("consent.declined", consent, ip=ip)
+    return _consent_decision(AuditAction.CONSENT_DECLINED, consent, ip=ip)
 
 
 def consent_withdrawn(consent: Any, *, ip: str | None, records_erased: int) -> AuditEvent:
     return _record(
-        "consent.withdrawn",
+        AuditAction.CONSENT_WITHDRAWN,
         employee=consent.employee,
         employee_acting=True,
         ip=ip,
@@ -224,7 +241,7 @@ def details_confirmed(attempt: VerificationAttempt, *, ip: str | None, name_matc
     """The employee started a verification: with the number on file, or with another number
     they entered (``mobile_changed``; ``name_match`` is then the name matcher's reason)."""
     return _record(
-        "employee.details_confirmed",
+        AuditAction.DETAILS_CONFIRMED,
         employee=attempt.employee,
         employee_acting=True,
         ip=ip,
@@ -237,18 +254,26 @@ def details_confirmed(attempt: VerificationAttempt, *, ip: str | None, name_matc
 def details_refused(employee: Employee, *, ip: str | None, reason: str) -> AuditEvent:
     """A verification was refused before anything went to CoWIN (``reason``: a name that does
     not match the name on file with another number, the link locked ...)."""
-    return _record("employee.details_refused", employee=employee, employee_acting=True, ip=ip, reason=reason)
+    return _record(AuditAction.DETAILS_REFUSED, employee=employee, employee_acting=True, ip=ip, reason=reason)
 
 
 def otp_requested(attempt: VerificationAttempt, *, ip: str | None) -> AuditEvent:
     return _record(
-        "otp.requested", employee=attempt.employee, employee_acting=True, ip=ip, attempt_id=attempt.pk
+        AuditAction.OTP_REQUESTED,
+        employee=attempt.employee,
+        employee_acting=True,
+        ip=ip,
+        attempt_id=attempt.pk,
     )
 
 
 def otp_submitted(attempt: VerificationAttempt, *, ip: str | None) -> AuditEvent:
     return _record(
-        "otp.submitted", employee=attempt.employee, employee_acting=True, ip=ip, attempt_id=attempt.pk
+        AuditAction.OTP_SUBMITTED,
+        employee=attempt.employee,
+        employee_acting=True,
+        ip=ip,
+        attempt_id=attempt.pk,
     )
 
 
@@ -258,7 +283,7 @@ def view_code_requested(
     """Someone holding the link asked for a code to see the status (``refused``: why none was
     sent, e.g. a rate limit). Never the code."""
     return _record(
-        "view_code.requested",
+        AuditAction.VIEW_CODE_REQUESTED,
         employee=invitation.employee,
         employee_acting=True,
         ip=ip,
@@ -270,7 +295,7 @@ def view_code_requested(
 
 def view_code_used(invitation: Invitation, *, ip: str | None) -> AuditEvent:
     return _record(
-        "view_code.used",
+        AuditAction.VIEW_CODE_USED,
         employee=invitation.employee,
         employee_acting=True,
         ip=ip,
@@ -280,7 +305,7 @@ def view_code_used(invitation: Invitation, *, ip: str | None) -> AuditEvent:
 
 def view_code_failed(invitation: Invitation, *, ip: str | None, reason: str, tries_left: int) -> AuditEvent:
     return _record(
-        "view_code.failed",
+        AuditAction.VIEW_CODE_FAILED,
         employee=invitation.employee,
         employee_acting=True,
         ip=ip,
@@ -294,12 +319,12 @@ def view_code_failed(invitation: Invitation, *, ip: str | None, reason: str, tri
 
 
 def review_approved(attempt: VerificationAttempt, *, actor: Actor) -> AuditEvent:
-    return _record("review.approved", employee=attempt.employee, actor=actor, attempt_id=attempt.pk)
+    return _record(AuditAction.REVIEW_APPROVED, employee=attempt.employee, actor=actor, attempt_id=attempt.pk)
 
 
 def review_rejected(attempt: VerificationAttempt, *, actor: Actor, records_erased: int) -> AuditEvent:
     return _record(
-        "review.rejected",
+        AuditAction.REVIEW_REJECTED,
         employee=attempt.employee,
         actor=actor,
         attempt_id=attempt.pk,
@@ -311,53 +336,55 @@ def review_rejected(attempt: VerificationAttempt, *, actor: Actor, records_erase
 
 
 def two_factor_enrolled(user: Any) -> AuditEvent:
-    return _record("2fa.enrolled", actor=user)
+    return _record(AuditAction.TWO_FACTOR_ENROLLED, actor=user)
 
 
 def two_factor_verified(user: Any, *, device_kind: str) -> AuditEvent:
-    return _record("2fa.verified", actor=user, device=device_kind)
+    return _record(AuditAction.TWO_FACTOR_VERIFIED, actor=user, device=device_kind)
 
 
 def two_factor_reauthenticated(user: Any, *, device_kind: str) -> AuditEvent:
     """A signed-in person entered a current code again, to replace their authenticator or
     backup codes."""
-    return _record("2fa.reauthenticated", actor=user, device=device_kind)
+    return _record(AuditAction.TWO_FACTOR_REAUTHENTICATED, actor=user, device=device_kind)
 
 
 def two_factor_failed(user: Any, *, step: str) -> AuditEvent:
-    return _record("2fa.failed", actor=user, step=step)
+    return _record(AuditAction.TWO_FACTOR_FAILED, actor=user, step=step)
 
 
 def backup_codes_generated(user: Any) -> AuditEvent:
-    return _record("2fa.backup_codes_generated", actor=user)
+    return _record(AuditAction.BACKUP_CODES_GENERATED, actor=user)
 
 
 def two_factor_reset(user: Any, *, actor: Actor) -> AuditEvent:
-    return _record("2fa.reset", actor=actor, user_id=user.pk, username=user.get_username())
+    return _record(AuditAction.TWO_FACTOR_RESET, actor=actor, user_id=user.pk, username=user.get_username())
 
 
 def password_reset_requested(*, ip: str | None, users: list[Any]) -> AuditEvent:
     """A reset link was e-mailed (to an existing active user: nothing is recorded for an
     unknown address, so the trail is not a list of guesses)."""
-    return _record("password_reset.requested", ip=ip, user_ids=[u.pk for u in users])
+    return _record(AuditAction.PASSWORD_RESET_REQUESTED, ip=ip, user_ids=[u.pk for u in users])
 
 
 def password_reset_throttled(*, ip: str | None, limit: str) -> AuditEvent:
     """Reset e-mails were refused by a limit ("ip" or "address"); recorded once an hour per limit
     and key, however often it is hit."""
-    return _record("password_reset.throttled", ip=ip, limit=limit)
+    return _record(AuditAction.PASSWORD_RESET_THROTTLED, ip=ip, limit=limit)
 
 
 # --- the staff team -----------------------------------------------------------------------------
 
 
 def staff_invited(*, actor: Actor, email: str, role: str, invitation_id: int) -> AuditEvent:
-    return _record("staff.invited", actor=actor, email=email, role=role, invitation_id=invitation_id)
+    return _record(
+        AuditAction.STAFF_INVITED, actor=actor, email=email, role=role, invitation_id=invitation_id
+    )
 
 
 def staff_invitation_revoked(invitation: Any, *, actor: Actor) -> AuditEvent:
     return _record(
-        "staff.invitation_revoked",
+        AuditAction.STAFF_INVITATION_REVOKED,
         actor=actor,
         invitation_id=invitation.pk,
         email=invitation.email,
@@ -366,18 +393,18 @@ def staff_invitation_revoked(invitation: Any, *, actor: Actor) -> AuditEvent:
 
 
 def staff_joined(user: Any, *, role: str, invitation_id: int) -> AuditEvent:
-    return _record("staff.joined", actor=user, role=role, invitation_id=invitation_id)
+    return _record(AuditAction.STAFF_JOINED, actor=user, role=role, invitation_id=invitation_id)
 
 
 def staff_role_changed(user: Any, *, actor: Actor, role: str) -> AuditEvent:
     return _record(
-        "staff.role_changed", actor=actor, user_id=user.pk, username=user.get_username(), role=role
+        AuditAction.STAFF_ROLE_CHANGED, actor=actor, user_id=user.pk, username=user.get_username(), role=role
     )
 
 
 def staff_deactivated(user: Any, *, actor: Actor, sessions_ended: int) -> AuditEvent:
     return _record(
-        "staff.deactivated",
+        AuditAction.STAFF_DEACTIVATED,
         actor=actor,
         user_id=user.pk,
         username=user.get_username(),
@@ -386,25 +413,33 @@ def staff_deactivated(user: Any, *, actor: Actor, sessions_ended: int) -> AuditE
 
 
 def staff_reactivated(user: Any, *, actor: Actor) -> AuditEvent:
-    return _record("staff.reactivated", actor=actor, user_id=user.pk, username=user.get_username())
+    return _record(AuditAction.STAFF_REACTIVATED, actor=actor, user_id=user.pk, username=user.get_username())
 
 
 # --- the organization -------------------------------------------------------------------------
 
 
+def organization_created(*, actor: Actor, name: str) -> AuditEvent:
+    """The organization was provisioned (sign-up or the shell), with ``actor`` its first Owner."""
+    return _record(AuditAction.ORGANIZATION_CREATED, actor=actor, name=name)
+
+
 def organization_settings_changed(*, actor: Actor, fields: list[str]) -> AuditEvent:
-    return _record("organization.settings_changed", actor=actor, fields=fields)
+    return _record(AuditAction.ORGANIZATION_SETTINGS_CHANGED, actor=actor, fields=fields)
 
 
 def audit_exported(*, actor: Actor, filters: dict[str, str], rows: int) -> AuditEvent:
-    return _record("audit.exported", actor=actor, filters=filters, rows=rows)
+    return _record(AuditAction.AUDIT_EXPORTED, actor=actor, filters=filters, rows=rows)
 
 
 def retention_erased(employee: Employee, *, status_records: int, days: int) -> AuditEvent:
     return _record(
-        "retention.erased", employee=employee, status_records_erased=status_records, retention_days=days
+        AuditAction.RETENTION_ERASED,
+        employee=employee,
+        status_records_erased=status_records,
+        retention_days=days,
     )
 
 
 def data_summary_viewed(employee: Employee, *, ip: str | None) -> AuditEvent:
-    return _record("employee.data_summary_viewed", employee=employee, employee_acting=True, ip=ip)
+    return _record(AuditAction.DATA_SUMMARY_VIEWED, employee=employee, employee_acting=True, ip=ip)

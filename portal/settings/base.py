@@ -112,10 +112,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Everything a signed-in person is shown: no browser or proxy keeps a copy (static files,
     # served by WhiteNoise above, keep their own caching).
-    "verification.middleware.NoStoreForStaffMiddleware",
+    "verification.account.middleware.NoStoreForStaffMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "verification.middleware.SessionLimitsMiddleware",
-    "verification.middleware.TwoFactorMiddleware",
+    "verification.account.middleware.SessionLimitsMiddleware",
+    "verification.account.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -139,7 +139,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.organization",
-                "verification.context_processors.staff_access",
+                "verification.account.context_processors.staff_access",
             ],
         },
     },
@@ -324,6 +324,9 @@ KYCVS_SANDBOX_FAULTS: dict[str, float] = {}
 # runs, never in production.
 CERTIFICATE_ISSUER_KEYS = env("CERTIFICATE_ISSUER_KEYS", default="")
 CERTIFICATE_TRUST_SANDBOX_KEY = KYCVS_SANDBOX_ENABLED
+# Where that key comes from (a function returning its public key): named here, so that the
+# certificate verifier never imports the sandbox.
+CERTIFICATE_SANDBOX_KEY = "verification.providers.sandbox.keys.certificate_public_key"
 # Limits checked before any work (a CoWIN PDF is one page of about 100 KB).
 CERTIFICATE_MAX_UPLOAD_BYTES = env.int("CERTIFICATE_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 CERTIFICATE_MAX_IMAGE_PIXELS = 40_000_000
@@ -365,7 +368,7 @@ AXES_SENSITIVE_PARAMETERS = ["password", "code", "otp", "current_code", "otp_tok
 # TRUSTED_PROXIES), never on a header anyone can write.
 AXES_CLIENT_IP_CALLABLE = "portal.proxies.client_ip"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "verification:home"
+LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
 # Argon2 first (Django's recommendation); the others only to verify older hashes.
 PASSWORD_HASHERS = [
@@ -390,7 +393,7 @@ CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60
-# Enforced by verification.middleware.SessionLimitsMiddleware.
+# Enforced by verification.account.middleware.SessionLimitsMiddleware.
 SESSION_IDLE_AGE = 30 * 60
 SESSION_ABSOLUTE_AGE = 12 * 60 * 60
 LOGIN_URL_PATH = "/accounts/login/"

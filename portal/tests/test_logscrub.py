@@ -17,8 +17,8 @@ from django_tenants.utils import schema_context
 
 from conftest import OrgFixture, host_client, signed_in
 from portal.logscrub import MARKER, TokenScrubFilter, scrub
-from verification.services.employees import employee_create
-from verification.services.invitations import invitation_create
+from verification.employees.services import employee_create
+from verification.invitations.services import invitation_create
 
 
 class _Records(logging.Handler):

@@ -12,9 +12,8 @@ from django_tenants.utils import schema_context
 
 from conftest import OWNER_PASSWORD, signed_in
 from portal.proxies import client_ip
+from tenants.members import Role, member_create
 from verification.models import AuditEvent
-from verification.roles import Role
-from verification.services import staff_user_create
 
 PROXY = "10.0.0.5"
 
@@ -74,7 +73,7 @@ def _sign_in(org, remote: str, forwarded: str | None, email: str) -> int:  # typ
 def viewer_email(org_a) -> str:  # type: ignore[no-untyped-def]
     email = f"lock-{uuid.uuid4().hex[:8]}@alpha.example"
     with schema_context(org_a.schema_name):
-        staff_user_create(email=email, full_name="L", password=OWNER_PASSWORD, role=Role.VIEWER)
+        member_create(email=email, full_name="L", password=OWNER_PASSWORD, role=Role.VIEWER)
     return email
 
 

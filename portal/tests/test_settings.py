@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -161,5 +162,5 @@ def test_an_upload_of_the_largest_accepted_size_never_touches_the_disk() -> None
 
     for limit in (settings.IMPORT_MAX_BYTES, settings.CERTIFICATE_MAX_UPLOAD_BYTES):
         handler = MemoryFileUploadHandler()
-        handler.handle_raw_input(None, {}, content_length=limit + 16 * 1024, boundary=b"b")
+        handler.handle_raw_input(io.BytesIO(), {}, content_length=limit + 16 * 1024, boundary="b")
         assert handler.activated, limit

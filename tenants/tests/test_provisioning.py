@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django_tenants.utils import schema_context, schema_exists
 
+import tenants.services
 from tenants.models import Organization
 from tenants.selectors import organization_list_ready
 from tenants.services import organization_create
@@ -58,12 +59,11 @@ def test_missing_template_fails_loudly_instead_of_migrating():
 
 
 def test_failure_during_creation_leaves_nothing_behind(monkeypatch):
-    from verification import services
 
     def explode(**kwargs):
         raise RuntimeError("owner could not be created")
 
-    monkeypatch.setattr(services, "staff_user_create", explode)
+    monkeypatch.setattr(tenants.services, "member_create", explode)
     with pytest.raises(RuntimeError):
         organization_create(
             name="Eps", slug="eps", owner_name="E", owner_email="e@eps.example", owner_password="x"

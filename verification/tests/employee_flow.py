@@ -16,12 +16,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from conftest import OrgFixture
+from verification.attempts.worker import attempt_status_record
+from verification.employees.services import employee_create
+from verification.invitations.services import invitation_create
 from verification.models import Employee, Invitation, VerificationAttempt
-from verification.providers.base import SignedStatus
 from verification.providers.base import VaccinationStatus as ProviderStatus
-from verification.services import attempts
-from verification.services.employees import employee_create
-from verification.services.invitations import invitation_create
+from verification.providers.kycvs.protocol import SignedStatus
 
 State = VerificationAttempt.State
 
@@ -80,7 +80,7 @@ def verify_through_the_pages(
     with schema_context(org.schema_name):
         # The worker, once CoWIN confirmed the OTP and answered with the signed status:
         VerificationAttempt.objects.filter(pk=attempt.pk).update(token="access-token")
-        attempts._record_status(
+        attempt_status_record(
             attempt_id=attempt.pk,
             signed=SignedStatus(
                 status=ProviderStatus(status), evidence="h.p.s", key_id="k1", issued_at=now, claims={}

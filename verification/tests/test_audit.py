@@ -7,8 +7,8 @@ from django.db import DatabaseError, connection, transaction
 from django_tenants.utils import schema_context
 
 from tenants.services import organization_create
+from verification.employees.services import employee_create
 from verification.models import AuditEvent
-from verification.services.employees import employee_create
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from conftest import OrgFixture, host_client, signed_in
+from tenants.members import Role, member_create
+from verification.dashboard.buckets import BUCKET_KEYS
+from verification.dashboard.selectors import dashboard_stats, merge_small_groups, status_counts
 from verification.models import DailySnapshot, Employee, Progress, VaccinationStatus
-from verification.roles import Role
-from verification.selectors_dashboard import BUCKET_KEYS, dashboard_stats, merge_small_groups, status_counts
-from verification.services.staff import staff_user_create
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def _signed_in(org: OrgFixture, role: Role | None = None) -> Client:
             user = User.objects.get(username=org.owner_email)
         else:
             email = f"{role.value}@{org.slug}.example"
-            user = staff_user_create(
+            user = member_create(
                 email=email, full_name=f"{role.label} Person", password="pass-42-x", role=role
             )
     return signed_in(org, user.username)

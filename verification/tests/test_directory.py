@@ -13,11 +13,11 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from conftest import OrgFixture, host_client
+from tenants.members import Role
+from verification.employees.selectors import EmployeeFilters, employee_directory
+from verification.employees.services import employee_update
+from verification.invitations.services import invitation_create
 from verification.models import AuditEvent, Employee, Invitation, Progress, VaccinationStatus
-from verification.roles import Role
-from verification.selectors import EmployeeFilters, employee_directory
-from verification.services.employees import employee_update
-from verification.services.invitations import invitation_create
 from verification.tests.test_views_employees import _employee, _messages, _signed_in, _staff
 
 pytestmark = pytest.mark.django_db

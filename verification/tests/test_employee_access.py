@@ -15,9 +15,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from conftest import host_client, signed_in
+from tenants.members import Role
+from verification.consent.access import view_code_send
 from verification.models import AuditEvent, Invitation, ViewCode
-from verification.roles import Role
-from verification.services import employee_access
 from verification.tests.employee_flow import invited, verify_through_the_pages
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mailoutbox")]
@@ -47,7 +47,7 @@ def _send_code(org, client, v, *, next_page: str = "done") -> str:  # type: igno
     assert response.status_code == 302 and response["Location"] == f"/c/{v.token}/code/?next={next_page}"
     with schema_context(org.schema_name):
         view_code = ViewCode.objects.filter(invitation=v.invitation).latest("created_at")
-        assert employee_access.view_code_send(view_code_id=view_code.pk)
+        assert view_code_send(view_code_id=view_code.pk)
     message = mail.outbox[-1]
     assert message.to == [v.employee.email]  # the address on file, whoever asked
     match = re.search(r"\b(\d{6})\b", str(message.body))
@@ -292,13 +292,13 @@ def test_new_employee_urls_of_another_organization_are_not_found(org_a, org_b):
 def test_my_data_names_a_teammate_without_a_name_or_no_longer_on_the_team_without_their_email(org_a):
     from django.contrib.auth.models import User
 
-    from verification.services.staff import staff_user_create
+    from tenants.members import member_create
 
     browser = host_client(org_a.host)
     v = verify_through_the_pages(org_a, browser)
     with schema_context(org_a.schema_name):
         for email, name in (("nameless@alpha.example", ""), ("leaver@alpha.example", "Lee Leaver")):
-            staff_user_create(email=email, full_name=name, password="irrelevant-pass-42", role=Role.HR_ADMIN)
+            member_create(email=email, full_name=name, password="irrelevant-pass-42", role=Role.HR_ADMIN)
     for email in ("nameless@alpha.example", "leaver@alpha.example"):
         assert signed_in(org_a, email).get(f"/employees/{v.employee.pk}/").status_code == 200
     with schema_context(org_a.schema_name):

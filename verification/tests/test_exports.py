@@ -17,11 +17,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from conftest import OrgFixture, host_client
-from verification import exports
+from tenants.members import Role
+from verification.employees.exports import CSV_CHUNK_BYTES, UTF8_BOM, csv_stream, export_sql
+from verification.employees.selectors import EmployeeFilters
+from verification.invitations.services import invitation_create
 from verification.models import AuditEvent, Employee, Progress
-from verification.roles import Role
-from verification.selectors import EmployeeFilters
-from verification.services.invitations import invitation_create
+from verification.spreadsheets import Neutralised, neutralise
 from verification.tests.test_views_employees import _employee, _signed_in, _staff
 
 pytestmark = pytest.mark.django_db
@@ -49,8 +50,8 @@ def _content(response) -> bytes:  # type: ignore[no-untyped-def]
 def _csv(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
     assert response.streaming
     data = _content(response)
-    assert data.startswith(exports.UTF8_BOM)
-    return list(csv.reader(io.StringIO(data[len(exports.UTF8_BOM) :].decode())))
+    assert data.startswith(UTF8_BOM)
+    return list(csv.reader(io.StringIO(data[len(UTF8_BOM) :].decode())))
 
 
 def _xlsx(response) -> list[list[object]]:  # type: ignore[no-untyped-def]
@@ -135,7 +136,7 @@ def test_a_large_csv_comes_in_several_chunks(org_a):
         )
     response = _signed_in(org_a).get(CSV)
     chunks = list(response.streaming_content)  # type: ignore[attr-defined]
-    assert len(chunks) > 2 and all(len(chunk) <= 2 * exports.CSV_CHUNK_BYTES for chunk in chunks)
+    assert len(chunks) > 2 and all(len(chunk) <= 2 * CSV_CHUNK_BYTES for chunk in chunks)
     rows = list(csv.reader(io.StringIO(b"".join(chunks)[3:].decode())))
     assert len(rows) == 1501 and rows[-1][0] == "C01499"
 
@@ -158,7 +159,7 @@ def test_a_large_csv_comes_in_several_chunks(org_a):
     ],
 )
 def test_neutralise(value, expected):
-    assert exports.neutralise(value) == expected
+    assert neutralise(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -176,8 +177,8 @@ def test_neutralise(value, expected):
 def test_sql_neutralised_follows_the_same_rule(org_a, value, expected):
     with schema_context(org_a.schema_name):
         Employee.objects.create(code="X1", full_name=value, email="x@example.com")
-        assert Employee.objects.annotate(safe=exports.Neutralised("full_name")).get().safe == expected
-        assert exports.neutralise(value) == expected
+        assert Employee.objects.annotate(safe=Neutralised("full_name")).get().safe == expected
+        assert neutralise(value) == expected
 
 
 def _hostile(org: OrgFixture) -> None:
@@ -365,7 +366,7 @@ def test_a_csv_download_cut_short_leaves_the_connection_usable(org_a, org_b):
             Employee(code=f"C{i:05}", full_name=f"Person {i:05} " + "x" * 60, email=f"p{i}@example.com")
             for i in range(1500)
         )
-        stream = exports.csv_stream(exports.export_sql(EmployeeFilters()), organization=org_a.get())
+        stream = csv_stream(export_sql(EmployeeFilters()), organization=org_a.get())
     with schema_context(org_b.schema_name):
         next(stream), next(stream)  # the header, then the first rows: the COPY is under way
 

@@ -14,10 +14,13 @@ from django_tenants.utils import schema_context
 
 from conftest import host_client
 from tenants.tasks import for_each_organization
+from verification.attempts.steps import attempt_start
+from verification.attempts.sweep import attempts_sweep
+from verification.attempts.worker import attempt_confirm_otp, attempt_send_otp
+from verification.consent.services import consent_give
+from verification.employees.services import employee_create
+from verification.invitations.services import invitation_create
 from verification.models import Employee, Progress, StatusRecord, VerificationAttempt
-from verification.services import attempts, consent
-from verification.services.employees import employee_create
-from verification.services.invitations import invitation_create
 from verification.tests.test_journey import Journey
 
 State = VerificationAttempt.State
@@ -45,7 +48,7 @@ def flow(committed_db, sandbox, org_a):  # type: ignore[no-untyped-def]
             )
             created.append(employee.pk)
             invitation = invitation_create(employee=employee)
-            given = consent.consent_give(invitation=invitation, language="en", ip="127.0.0.1", user_agent="t")
+            given = consent_give(invitation=invitation, language="en", ip="127.0.0.1", user_agent="t")
             if message_lost:
                 # The row attempt_start() writes, without the message the broker then lost.
                 return VerificationAttempt.objects.create(
@@ -55,7 +58,7 @@ def flow(committed_db, sandbox, org_a):  # type: ignore[no-untyped-def]
                     full_name=name,
                     next_action_at=timezone.now(),
                 )
-            return attempts.attempt_start(consent=given, mobile=mobile, full_name=name, ip="127.0.0.1")
+            return attempt_start(consent=given, mobile=mobile, full_name=name, ip="127.0.0.1")
 
     yield make
     with schema_context(org_a.schema_name):
@@ -65,7 +68,7 @@ def flow(committed_db, sandbox, org_a):  # type: ignore[no-untyped-def]
 def _submit_right_otp(sandbox, org, attempt: VerificationAttempt, mobile: str) -> None:  # type: ignore[no-untyped-def]
     """As the web would, but without any message to a worker: the OTP is on the row."""
     with schema_context(org.schema_name):
-        assert attempts.attempt_send_otp(attempt_id=attempt.pk) is None
+        assert attempt_send_otp(attempt_id=attempt.pk) is None
         VerificationAttempt.objects.filter(pk=attempt.pk).update(
             state=State.OTP_SUBMITTED, otp_submitted_at=timezone.now(), next_action_at=timezone.now()
         )
@@ -87,7 +90,7 @@ def test_the_same_confirm_run_twice_concurrently_confirms_once_and_records_once(
         try:
             with schema_context(org_a.schema_name):
                 start.wait()
-                attempts.attempt_confirm_otp(attempt_id=attempt.pk)
+                attempt_confirm_otp(attempt_id=attempt.pk)
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -111,7 +114,7 @@ def test_the_same_confirm_run_twice_concurrently_confirms_once_and_records_once(
 def test_a_confirm_task_delivered_twice_to_the_worker_confirms_once(
     celery_worker_process, flow, sandbox, org_a
 ):
-    from verification.tasks import attempt_confirm_otp_task
+    from verification.attempts.tasks import attempt_confirm_otp_task
 
     attempt = flow("9000000011", "Imran Khan")
     _submit_right_otp(sandbox, org_a, attempt, "9000000011")
@@ -171,9 +174,9 @@ def test_a_lasting_outage_ends_in_an_explicit_failed_state(sandbox, settings, or
             code="OUT-1", full_name="Ravi Kumar", email="r@x.example", mobile="9000000001"
         )
         invitation = invitation_create(employee=employee)
-        given = consent.consent_give(invitation=invitation, language="en", ip=None, user_agent="")
-        attempt = attempts.attempt_start(consent=given, mobile="9000000001", full_name="Ravi Kumar", ip=None)
-        assert attempts.attempt_send_otp(attempt_id=attempt.pk) is None
+        given = consent_give(invitation=invitation, language="en", ip=None, user_agent="")
+        attempt = attempt_start(consent=given, mobile="9000000001", full_name="Ravi Kumar", ip=None)
+        assert attempt_send_otp(attempt_id=attempt.pk) is None
         attempt.refresh_from_db()
         employee.refresh_from_db()
     assert (attempt.state, attempt.error_code) == (State.FAILED, "service_busy")
@@ -191,9 +194,9 @@ def test_a_busy_provider_is_retried_with_backoff_before_the_deadline(sandbox, or
             code="BUSY-1", full_name="Ravi Kumar", email="r@x.example", mobile="9000000001"
         )
         invitation = invitation_create(employee=employee)
-        given = consent.consent_give(invitation=invitation, language="en", ip=None, user_agent="")
-        attempt = attempts.attempt_start(consent=given, mobile="9000000001", full_name="Ravi Kumar", ip=None)
-        retries = [attempts.attempt_send_otp(attempt_id=attempt.pk) for _ in range(4)]
+        given = consent_give(invitation=invitation, language="en", ip=None, user_agent="")
+        attempt = attempt_start(consent=given, mobile="9000000001", full_name="Ravi Kumar", ip=None)
+        retries = [attempt_send_otp(attempt_id=attempt.pk) for _ in range(4)]
         delays = [r.delay_s for r in retries if r is not None]
         attempt.refresh_from_db()
     assert len(delays) == 4
@@ -239,8 +242,8 @@ def test_sweep_expires_unentered_otps_and_interrupted_confirms(sandbox, org_a, s
             code="SW-1", full_name="Ravi Kumar", email="r@x.example", mobile="9000000001"
         )
         invitation = invitation_create(employee=employee)
-        given = consent.consent_give(invitation=invitation, language="en", ip=None, user_agent="")
-        old = attempts.attempt_start(consent=given, mobile="9000000001", full_name="Ravi Kumar", ip=None)
+        given = consent_give(invitation=invitation, language="en", ip=None, user_agent="")
+        old = attempt_start(consent=given, mobile="9000000001", full_name="Ravi Kumar", ip=None)
         VerificationAttempt.objects.filter(pk=old.pk).update(
             state=State.OTP_SENT, otp_expires_at=timezone.now() - timedelta(seconds=1)
         )
@@ -251,7 +254,7 @@ def test_sweep_expires_unentered_otps_and_interrupted_confirms(sandbox, org_a, s
             state=State.OTP_SUBMITTED,
             confirm_started_at=timezone.now() - timedelta(seconds=settings.VERIFICATION_CONFIRM_CLAIM_S + 1),
         )
-        counts = attempts.attempts_sweep()
+        counts = attempts_sweep()
         assert counts["expired"] == 1 and counts["interrupted"] == 1
         assert VerificationAttempt.objects.get(pk=old.pk).state == State.EXPIRED
         # never confirmed again: the OTP may already have been used

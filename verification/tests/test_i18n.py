@@ -29,9 +29,11 @@ EMPLOYEE_FACING = (
     "templates/emails/",
     "templates/base.html",
     "verification/errors.py",
-    "verification/consent_forms.py",
-    "verification/views/consent.py",
-    "verification/models.py",
+    "verification/consent/",
+    "verification/privacy/summary.py",
+    "verification/audit.py",
+    "verification/models/",
+    "verification/providers/base.py",
     "verification/phones.py",
     # Refusals of an uploaded vaccination certificate, shown to the employee.
     "verification/providers/certificate/errors.py",
@@ -276,8 +278,8 @@ def test_employee_who_switches_to_hindi_reads_the_notice_in_hindi(org_a) -> None
     from django_tenants.utils import schema_context
 
     from conftest import host_client
-    from verification.services.employees import employee_create
-    from verification.services.invitations import invitation_create
+    from verification.employees.services import employee_create
+    from verification.invitations.services import invitation_create
 
     with schema_context(org_a.schema_name):
         employee = employee_create(code="HI-1", full_name="Asha Rao", email="asha@staff.example")

@@ -26,13 +26,23 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from conftest import OrgFixture, signed_in
-from verification import imports
+from tenants.members import Role, member_create
 from verification.crypto import decrypt_bytes, key_from_secret, lookup_digest
-from verification.imports import ImportFileError, check_rows, read_table
+from verification.employees.imports import services as import_services
+from verification.employees.imports import writing as import_writing
+from verification.employees.imports.checking import MAX_STORED_ERRORS, check_rows
+from verification.employees.imports.columns import COLUMN_ALIASES
+from verification.employees.imports.limits import ImportFileError
+from verification.employees.imports.reading import (
+    IGNORED_HEADER_CHARS,
+    IGNORED_HEADERS_SHOWN,
+    estimate_rows,
+    read_table,
+)
+from verification.employees.imports.selectors import PAGE_ERRORS, import_job_progress, progress_key
+from verification.employees.imports.services import import_job_confirm, import_job_create, template_csv
+from verification.employees.services import employee_create
 from verification.models import AuditEvent, Employee, ImportJob
-from verification.roles import Role
-from verification.services.employees import employee_create
-from verification.services.staff import staff_user_create
 
 UPLOAD = "/employees/import/"
 
@@ -201,10 +211,10 @@ def test_a_code_twice_in_the_file_imports_neither_row():
 
 
 def test_template_file_reads_back_as_one_valid_row():
-    table = read_table("template.csv", imports.template_csv())
+    table = read_table("template.csv", template_csv())
     checked = check_rows(table.rows)
     assert checked.errors == [] and len(checked.rows) == 1
-    assert set(table.columns) == set(imports.COLUMN_ALIASES)
+    assert set(table.columns) == set(COLUMN_ALIASES)
 
 
 # --- pages: upload, preview, confirm ----------------------------------------------------------
@@ -250,7 +260,7 @@ def test_upload_over_the_size_limit_is_refused_before_it_is_stored(org_a, settin
     with schema_context(org_a.schema_name):
         assert not ImportJob.objects.exists()
     with schema_context(org_a.schema_name), pytest.raises(ImportFileError, match="larger than"):
-        imports.import_job_create(filename="big.csv", content=content)
+        import_job_create(filename="big.csv", content=content)
 
 
 @pytestmark_db
@@ -355,10 +365,10 @@ def test_the_write_is_one_transaction_with_a_fixed_number_of_queries(org_a, monk
     rows = "".join(f"T{i},Person {i},p{i}@example.com,9{i:09d}\n" for i in range(1, 301))
     content = ("code,name,email,mobile\n" + rows).encode()
     with schema_context(org_a.schema_name):
-        job = imports.import_job_create(filename="many.csv", content=content)
+        job = import_job_create(filename="many.csv", content=content)
         assert job.summary["create"] == 300
         calls = 0
-        real_encrypt = imports.encrypt
+        real_encrypt = import_writing.encrypt
 
         def failing_encrypt(value: str) -> str:
             nonlocal calls
@@ -367,27 +377,25 @@ def test_the_write_is_one_transaction_with_a_fixed_number_of_queries(org_a, monk
                 raise RuntimeError("disk on fire")
             return real_encrypt(value)
 
-        monkeypatch.setattr(imports, "encrypt", failing_encrypt)
-        assert imports.import_job_confirm(job=job)
+        monkeypatch.setattr(import_writing, "encrypt", failing_encrypt)
+        assert import_job_confirm(job=job)
         job.refresh_from_db()
         assert job.status == ImportJob.Status.FAILED
         assert "nothing was written" in job.failure
         assert not Employee.objects.filter(code__startswith="T").exists()
         assert not AuditEvent.objects.filter(action="employees.imported").exists()
 
-        monkeypatch.setattr(imports, "encrypt", real_encrypt)
-        job = imports.import_job_create(filename="many.csv", content=content)
+        monkeypatch.setattr(import_writing, "encrypt", real_encrypt)
+        job = import_job_create(filename="many.csv", content=content)
         with CaptureQueriesContext(connection) as few:
-            imports.import_job_confirm(job=job)
+            import_job_confirm(job=job)
         assert Employee.objects.filter(code__startswith="T").count() == 300
     small = len(few.captured_queries)
     rows = "".join(f"U{i},Person {i},u{i}@example.com,9{i:09d}\n" for i in range(1, 901))
     with schema_context(org_a.schema_name):
-        job = imports.import_job_create(
-            filename="more.csv", content=("code,name,email,mobile\n" + rows).encode()
-        )
+        job = import_job_create(filename="more.csv", content=("code,name,email,mobile\n" + rows).encode())
         with CaptureQueriesContext(connection) as many:
-            imports.import_job_confirm(job=job)
+            import_job_confirm(job=job)
     assert len(many.captured_queries) == small
 
 
@@ -422,7 +430,7 @@ def test_large_file_goes_to_the_background_and_the_page_polls(org_a, settings):
 def test_viewers_cannot_import(org_a):
     email = "viewer@alpha.example"
     with schema_context(org_a.schema_name):
-        staff_user_create(email=email, full_name="Viewer", password="irrelevant-pass-42", role=Role.VIEWER)
+        member_create(email=email, full_name="Viewer", password="irrelevant-pass-42", role=Role.VIEWER)
     client = _signed_in(org_a, email)
     assert client.get(UPLOAD).status_code == 403
     assert _upload(client, "people.csv", b"code,name,email\nV1,Asha,a@example.com\n").status_code == 403
@@ -434,9 +442,7 @@ def test_viewers_cannot_import(org_a):
 @pytestmark_db
 def test_another_organizations_import_is_not_found(org_a, org_b):
     with schema_context(org_b.schema_name):
-        job_b = imports.import_job_create(
-            filename="b.csv", content=b"code,name,email\nE9,Bina,b@example.com\n"
-        )
+        job_b = import_job_create(filename="b.csv", content=b"code,name,email\nE9,Bina,b@example.com\n")
     client = _signed_in(org_a)
     assert client.get(_job_url(job_b.pk)).status_code == 404
     assert client.post(f"{_job_url(job_b.pk)}confirm/").status_code == 404
@@ -532,12 +538,12 @@ def test_progress_while_writing_comes_from_the_cache(org_a):
         job = ImportJob.objects.create(
             filename="x.csv", content=b"", status=ImportJob.Status.IMPORTING, total_rows=4000
         )
-        cache.set(imports._progress_key(job.pk), 2000)
+        cache.set(progress_key(job.pk), 2000)
         try:
-            assert imports.import_job_progress(job) == 2000
+            assert import_job_progress(job) == 2000
             page = _signed_in(org_a).get(_job_url(job.pk), HTTP_HX_REQUEST="true").content.decode()
         finally:
-            cache.delete(imports._progress_key(job.pk))
+            cache.delete(progress_key(job.pk))
     assert "2000 of 4000 rows" in page and 'value="50"' in page
 
 
@@ -547,16 +553,12 @@ def test_previews_nobody_confirmed_expire_with_their_files(org_a):
 
     from django.utils import timezone
 
-    from verification.tasks import import_jobs_expire_task
+    from verification.employees.imports.tasks import import_jobs_expire_task
 
     with schema_context(org_a.schema_name):
-        old = imports.import_job_create(
-            filename="old.csv", content=b"code,name,email\nO1,Asha,a@example.com\n"
-        )
-        new = imports.import_job_create(
-            filename="new.csv", content=b"code,name,email\nO2,Bina,b@example.com\n"
-        )
-        lost = imports.import_job_create(filename="l.csv", content=b"code,name,email\nO3,C,c@example.com\n")
+        old = import_job_create(filename="old.csv", content=b"code,name,email\nO1,Asha,a@example.com\n")
+        new = import_job_create(filename="new.csv", content=b"code,name,email\nO2,Bina,b@example.com\n")
+        lost = import_job_create(filename="l.csv", content=b"code,name,email\nO3,C,c@example.com\n")
         ImportJob.objects.filter(pk=lost.pk).update(status=ImportJob.Status.IMPORTING)
         day_ago = timezone.now() - timedelta(hours=25)
         ImportJob.objects.filter(pk__in=[old.pk, lost.pk]).update(created_at=day_ago)
@@ -743,7 +745,7 @@ def test_shared_strings_past_the_cap_are_counted_and_refused(org_a, settings):
 def test_workbooks_that_would_cost_too_much_are_refused_before_openpyxl_reads_them(parts, message):
     content = _rezip(_xlsx([["code", "name", "email"], ["E1", "Asha", "a@example.com"]]), **parts)
     with _measure() as cost, pytest.raises(ImportFileError) as raised:
-        imports.estimate_rows("people.xlsx", content)
+        estimate_rows("people.xlsx", content)
     assert message in raised.value.message
     assert cost.peak_bytes < 16 * MB and cost.seconds < 10, (cost.peak_bytes, cost.seconds)
     with pytest.raises(ImportFileError, match=message):
@@ -756,7 +758,7 @@ def test_a_zip_listing_thousands_of_parts_is_refused_before_zipfile_lists_them()
         for i in range(5000):
             archive.writestr(f"x/{i}", b"")
     with pytest.raises(ImportFileError, match="too many parts"):
-        imports.estimate_rows("people.xlsx", out.getvalue())
+        estimate_rows("people.xlsx", out.getvalue())
 
 
 def test_a_sheet_claiming_the_whole_grid_reads_only_its_filled_cells():
@@ -841,7 +843,7 @@ def test_a_code_on_many_lines_is_reported_once_for_the_group_in_linear_cost():
     with _measure() as cost:
         checked = check_rows(read_table("same.csv", _same_code_csv(20_000)).rows)
     assert checked.rows == [] and checked.error_rows == 20_000
-    assert checked.errors.total == 20_000 and len(checked.errors) == imports.MAX_STORED_ERRORS
+    assert checked.errors.total == 20_000 and len(checked.errors) == MAX_STORED_ERRORS
     first, second = checked.errors[0], checked.errors[1]
     assert (first.line, first.column) == (2, "code")
     assert first.message == (
@@ -864,13 +866,13 @@ def test_a_duplicate_code_file_gives_a_bounded_preview_page_and_an_error_file(or
     job = _latest_job(org_a)
     assert job.status == ImportJob.Status.VALIDATED
     assert (job.summary["create"], job.summary["error"], job.summary["errors_total"]) == (0, 4000, 4000)
-    assert len(job.errors) == imports.MAX_STORED_ERRORS
+    assert len(job.errors) == MAX_STORED_ERRORS
     assert len(json.dumps(job.errors)) < 150_000  # before: 1,000 messages of 4,000 line numbers each
     assert cost.peak_bytes < 32 * MB, cost.peak_bytes
 
     page = client.get(_job_url(job.pk)).content.decode()
     assert len(page) < 60_000
-    assert page.count("<tr><td>") == imports.PAGE_ERRORS
+    assert page.count("<tr><td>") == PAGE_ERRORS
     assert "…and 3900 more errors." in page and "The error file lists the first 1000." in page
     assert f'href="{_job_url(job.pk)}errors.csv"' in page
 
@@ -879,11 +881,11 @@ def test_a_duplicate_code_file_gives_a_bounded_preview_page_and_an_error_file(or
     assert "no-store" in download["Cache-Control"] and "private" in download["Cache-Control"]
     lines = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert lines[0] == ["Line", "Column", "Problem"]
-    assert len(lines) == 1 + imports.MAX_STORED_ERRORS
+    assert len(lines) == 1 + MAX_STORED_ERRORS
     assert lines[1][:2] == ["2", "Employee code"] and lines[1][2].startswith(
         "Employee code E1 is on 4,000 lines"
     )
-    assert [int(line[0]) for line in lines[1:]] == list(range(2, 2 + imports.MAX_STORED_ERRORS))
+    assert [int(line[0]) for line in lines[1:]] == list(range(2, 2 + MAX_STORED_ERRORS))
 
 
 @pytestmark_db
@@ -912,8 +914,8 @@ def test_ignored_columns_are_capped_on_the_preview(org_a):
     assert _upload(client, "notes.csv", content).status_code == 302
     job = _latest_job(org_a)
     assert job.summary["ignored_columns_total"] == 60
-    assert len(job.summary["ignored_columns"]) == imports.IGNORED_HEADERS_SHOWN
-    assert all(len(name) <= imports.IGNORED_HEADER_CHARS + 1 for name in job.summary["ignored_columns"])
+    assert len(job.summary["ignored_columns"]) == IGNORED_HEADERS_SHOWN
+    assert all(len(name) <= IGNORED_HEADER_CHARS + 1 for name in job.summary["ignored_columns"])
     assert "and 40 more" in client.get(_job_url(job.pk)).content.decode()
 
 
@@ -942,7 +944,7 @@ def test_an_unforeseen_error_while_checking_fails_the_job_and_drops_the_file(org
         raise RuntimeError("a bug nobody foresaw")
 
     client = _signed_in(org_a)
-    monkeypatch.setattr(imports, "check_rows", broken)
+    monkeypatch.setattr(import_services, "check_rows", broken)
     response = _upload(client, "people.csv", b"code,name,email\nE1,Asha,a@example.com\n")
     assert response.status_code == 400
     assert "could not be checked" in _form_errors(response)[0]
@@ -953,7 +955,7 @@ def test_an_unforeseen_error_while_checking_fails_the_job_and_drops_the_file(org
     _upload(client, "people.csv", b"code,name,email\nE2,Bina,b@example.com\n")
     job = _latest_job(org_a)
     assert job.status == ImportJob.Status.VALIDATED
-    monkeypatch.setattr(imports, "read_table", broken)
+    monkeypatch.setattr(import_services, "read_table", broken)
     client.post(f"{_job_url(job.pk)}confirm/")
     job = _latest_job(org_a)
     assert (job.status, bytes(job.content)) == (ImportJob.Status.FAILED, b"")
@@ -1007,13 +1009,13 @@ def test_stored_files_survive_key_rotation_and_a_lost_key_fails_the_job_cleanly(
     # (Through the service: the session's own lookups follow the newest key.)
     settings.FIELD_ENCRYPTION_KEYS = [new, old]  # rotated: the old key still decrypts
     with schema_context(org_a.schema_name):
-        assert imports.import_job_confirm(job=first)
+        assert import_job_confirm(job=first)
         first.refresh_from_db()
     assert first.status == ImportJob.Status.DONE and "K2" in _codes(org_a)
 
     settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key dropped too early
     with schema_context(org_a.schema_name):
-        assert imports.import_job_confirm(job=second)
+        assert import_job_confirm(job=second)
         second.refresh_from_db()
     assert second.status == ImportJob.Status.FAILED and "Upload it again" in second.failure
     assert _raw_content(org_a, second.pk) == b"" and "L1" not in _codes(org_a)
@@ -1039,7 +1041,7 @@ def test_migration_0007_encrypts_files_stored_before_it_and_back(org_a):
         assert _raw_content(org_a, done.pk) == b""
         job.refresh_from_db()
         assert bytes(job.content) == _PEOPLE
-        assert imports.import_job_confirm(job=job)
+        assert import_job_confirm(job=job)
         job.refresh_from_db()
         assert job.status == ImportJob.Status.DONE and "K1" in _codes(org_a)
 
@@ -1071,7 +1073,7 @@ def test_hostile_files_reaching_the_worker_fail_or_pass_in_bounded_memory(
 ):
     """Files already stored (before this check existed, or sent straight to the worker) are
     checked by the worker in bounded memory, and every job ends: none is left checking."""
-    from verification.tasks import import_job_validate_task
+    from verification.employees.imports.tasks import import_job_validate_task
 
     base = _xlsx([["code", "name", "email"], ["E1", "Asha", "a@example.com"]])
     with zipfile.ZipFile(io.BytesIO(base)) as archive:
@@ -1112,7 +1114,7 @@ def test_hostile_files_reaching_the_worker_fail_or_pass_in_bounded_memory(
             if status == ImportJob.Status.FAILED:
                 assert _raw_content(org_a, job.pk) == b""
             else:
-                assert job.summary["errors_total"] == 20_000 and len(job.errors) == imports.MAX_STORED_ERRORS
+                assert job.summary["errors_total"] == 20_000 and len(job.errors) == MAX_STORED_ERRORS
             growth = _peak_since_reset(child) - rss
             # Before: +368 MB for the bomb, +700 MB for the duplicate codes.
             assert growth < 96 * MB, (name, growth // MB)

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from conftest import host_client
+from verification.employees.services import employee_create
+from verification.invitations.services import invitation_create
 from verification.models import (
     AuditEvent,
     Consent,
@@ -26,8 +28,6 @@ from verification.models import (
     StatusRecord,
     VerificationAttempt,
 )
-from verification.services.employees import employee_create
-from verification.services.invitations import invitation_create
 
 pytestmark = [pytest.mark.worker]
 State = VerificationAttempt.State
@@ -374,7 +374,7 @@ def test_a_new_otp_gets_every_try_again(journey, settings):
 
 def test_too_many_wrong_otps_in_a_day_lock_the_link_until_hr_re_invites(journey, settings):
     from conftest import signed_in
-    from verification.services.invitations import access_invitation
+    from verification.invitations.selectors import access_invitation
 
     employee = journey.employee("9000000021", "Sunil Das")
     token = journey.invite(employee)

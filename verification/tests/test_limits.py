@@ -14,8 +14,8 @@ from django_tenants.utils import schema_context
 
 from conftest import host_client
 from verification import ratelimit
-from verification.services.employees import employee_create
-from verification.services.invitations import invitation_create
+from verification.employees.services import employee_create
+from verification.invitations.services import invitation_create
 
 
 @pytest.fixture

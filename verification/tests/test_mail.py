@@ -14,11 +14,12 @@ from django.contrib.auth.models import User
 from django_tenants.utils import schema_context
 
 from conftest import OWNER_PASSWORD, OrgFixture, host_client, signed_in
+from tenants.members import member_create
 from tenants.models import Organization
-from tenants.services import domain_for, organization_drop, schema_name_for
+from tenants.services import organization_drop
+from tenants.validators import domain_for, schema_name_for
 from verification.mail import mail_render
 from verification.models import Employee
-from verification.services import staff_user_create
 
 ORG_NAME = "D'Souza & Sons"
 EMPLOYEE_NAME = "Anita D'Souza & Co"
@@ -91,7 +92,7 @@ def test_staff_invitation_and_password_reset_texts_are_not_escaped(org_a, mailou
     reset_email = f"reset-{uuid.uuid4().hex[:8]}@alpha.example"
     with schema_context(org_a.schema_name):
         User.objects.filter(username=org_a.owner_email).update(first_name="Rita D'Souza")
-        staff_user_create(email=reset_email, full_name="R", password=OWNER_PASSWORD, role="viewer")
+        member_create(email=reset_email, full_name="R", password=OWNER_PASSWORD, role="viewer")
 
     signed_in(org_a).post("/account/team/", {"email": "mate@alpha.example", "role": "viewer"})
     host_client(org_a.host).post("/accounts/password-reset/", {"email": reset_email})

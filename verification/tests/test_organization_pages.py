@@ -12,20 +12,19 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from conftest import signed_in
+from tenants.members import Role, member_create
 from tenants.models import Organization
+from verification.employees.services import employee_create
+from verification.invitations.services import invitation_create
 from verification.models import AuditEvent, Consent, Employee, Progress, StatusRecord, VerificationAttempt
-from verification.roles import Role
-from verification.services import staff_user_create
-from verification.services.employees import employee_create
-from verification.services.invitations import invitation_create
-from verification.services.retention import retention_erase
+from verification.privacy.retention import retention_erase
 
 pytestmark = pytest.mark.django_db
 
 
 def _hr(org):  # type: ignore[no-untyped-def]
     with schema_context(org.schema_name):
-        staff_user_create(
+        member_create(
             email=f"hr@{org.slug}.example", full_name="HR", password="x-long-pass-9", role=Role.HR_ADMIN
         )
     return signed_in(org, f"hr@{org.slug}.example")

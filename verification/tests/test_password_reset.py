@@ -11,9 +11,8 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from conftest import OWNER_PASSWORD, host_client
+from tenants.members import Role, member_create
 from verification.models import AuditEvent
-from verification.roles import Role
-from verification.services import staff_user_create
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +51,7 @@ def test_another_organizations_site_sends_nothing_for_a_stranger(org_a, org_b, m
 
 def _user(org, email: str):  # type: ignore[no-untyped-def]
     with schema_context(org.schema_name):
-        return staff_user_create(email=email, full_name="Reset Me", password=OWNER_PASSWORD, role=Role.VIEWER)
+        return member_create(email=email, full_name="Reset Me", password=OWNER_PASSWORD, role=Role.VIEWER)
 
 
 def _ip() -> str:

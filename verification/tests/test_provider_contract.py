@@ -11,8 +11,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from verification.providers import get_provider
-from verification.providers.base import (
+from verification.providers.base import VaccinationStatus
+from verification.providers.kycvs import get_provider
+from verification.providers.kycvs.client import CowinClient
+from verification.providers.kycvs.protocol import (
     BadSignature,
     InvalidRequest,
     NotFound,
@@ -23,10 +25,8 @@ from verification.providers.base import (
     ResendTooSoon,
     TokenExpired,
     UpstreamUnavailable,
-    VaccinationStatus,
     WrongOtp,
 )
-from verification.providers.cowin import CowinClient
 
 pytestmark = pytest.mark.django_db
 

@@ -13,12 +13,12 @@ from django.core import mail
 from django_tenants.utils import schema_context, tenant_context
 
 from conftest import OrgFixture
+from verification.consent.services import consent_decline, consent_give
+from verification.employees.services import employee_create
+from verification.invitations.reminders import invitations_to_remind, reminder_days_clean, reminders_send
+from verification.invitations.services import invitation_create, invitation_send
+from verification.invitations.tasks import reminders_plan_task, reminders_send_task
 from verification.models import AuditEvent, Invitation
-from verification.services.consent import consent_decline, consent_give
-from verification.services.employees import employee_create
-from verification.services.invitations import invitation_create, invitation_send
-from verification.services.reminders import invitations_to_remind, reminder_days_clean, reminders_send
-from verification.tasks import reminders_plan_task, reminders_send_task
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,9 @@ from django_tenants.utils import schema_context
 
 from conftest import OrgFixture, signed_in
 from tenants.tasks import for_each_organization
+from verification.employees.services import employee_create
+from verification.invitations.services import invitation_create
 from verification.models import Employee, Invitation
-from verification.services.employees import employee_create
-from verification.services.invitations import invitation_create
 
 pytestmark = [pytest.mark.worker]
 

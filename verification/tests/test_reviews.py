@@ -13,12 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from conftest import host_client, signed_in
+from tenants.members import Role, member_create
+from verification.dashboard.selectors import dashboard_stats
+from verification.dashboard.services import snapshot_take
 from verification.models import AuditEvent, Employee, Progress, StatusRecord, VerificationAttempt
-from verification.roles import Role
-from verification.selectors_dashboard import dashboard_stats
-from verification.services.reviews import verification_review_approve
-from verification.services.snapshots import snapshot_take
-from verification.services.staff import staff_user_create
+from verification.review.services import verification_review_approve
 from verification.tests.employee_flow import Verified, invited, verify_through_the_pages
 
 pytestmark = pytest.mark.django_db
@@ -41,9 +40,7 @@ def _row(org, v: Verified) -> Employee:  # type: ignore[no-untyped-def]
 def _staff(org, role: Role):  # type: ignore[no-untyped-def]
     email = f"{role.value}-review@{org.slug}.example"
     with schema_context(org.schema_name):
-        staff_user_create(
-            email=email, full_name=f"Review {role.label}", password="irrelevant-pass-42", role=role
-        )
+        member_create(email=email, full_name=f"Review {role.label}", password="irrelevant-pass-42", role=role)
     return signed_in(org, email)
 
 

@@ -13,10 +13,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from conftest import OWNER_PASSWORD, host_client, signed_in
-from verification.roles import Role
-from verification.services import staff_user_create
-from verification.services.employees import employee_create
-from verification.services.invitations import invitation_create
+from tenants.members import Role, member_create
+from verification.employees.services import employee_create
+from verification.invitations.services import invitation_create
 
 pytestmark = pytest.mark.django_db
 
@@ -78,9 +77,7 @@ def test_password_guessing_locks_the_account_from_that_address(org_a, org_b):
 
 def _viewer(org_a):  # type: ignore[no-untyped-def]
     with schema_context(org_a.schema_name):
-        staff_user_create(
-            email="viewer@alpha.example", full_name="V", password=OWNER_PASSWORD, role=Role.VIEWER
-        )
+        member_create(email="viewer@alpha.example", full_name="V", password=OWNER_PASSWORD, role=Role.VIEWER)
     client = host_client(org_a.host)
     assert (
         client.post(

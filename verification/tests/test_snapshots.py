@@ -12,10 +12,10 @@ from django.conf import settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from verification.dashboard.buckets import BUCKET_KEYS
+from verification.dashboard.services import snapshot_take
+from verification.dashboard.tasks import snapshot_take_task
 from verification.models import DailySnapshot, Employee, Progress, VaccinationStatus
-from verification.selectors_dashboard import BUCKET_KEYS
-from verification.services.snapshots import snapshot_take
-from verification.tasks import snapshot_take_task
 
 pytestmark = pytest.mark.django_db
 

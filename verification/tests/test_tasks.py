@@ -8,7 +8,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from verification.tasks import sessions_clear_expired
+from verification.account.tasks import sessions_clear_expired
 
 pytestmark = pytest.mark.django_db
 

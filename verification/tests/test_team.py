@@ -13,17 +13,15 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_tenants.utils import schema_context
 
 from conftest import OWNER_PASSWORD, host_client, signed_in
+from tenants.members import Role, member_create, member_role
 from verification.models import AuditEvent, StaffInvitation
-from verification.roles import Role
-from verification.selectors import staff_user_role
-from verification.services import staff_user_create
 
 pytestmark = pytest.mark.django_db
 
 
 def _teammate(org, role: Role, email: str | None = None) -> User:  # type: ignore[no-untyped-def]
     with schema_context(org.schema_name):
-        return staff_user_create(
+        return member_create(
             email=email or f"{role.value}@{org.slug}.example",
             full_name=f"{role.label} Person",
             password=OWNER_PASSWORD,
@@ -64,7 +62,7 @@ def test_invite_and_join(org_a, mailoutbox):
     )
     with schema_context(org_a.schema_name):
         user = User.objects.get(username="new.hr@alpha.example")
-        assert staff_user_role(user) == Role.HR_ADMIN
+        assert member_role(user) == Role.HR_ADMIN
     assert newcomer.get(path).status_code == 410  # used
 
 
@@ -82,11 +80,11 @@ def test_role_change_keeps_at_least_one_owner(org_a):
         me = User.objects.get(username=org_a.owner_email)
     owner.post(f"/account/team/{me.pk}/role/", {"role": "viewer"})
     with schema_context(org_a.schema_name):
-        assert staff_user_role(me) == Role.OWNER
+        assert member_role(me) == Role.OWNER
     mate = _teammate(org_a, Role.VIEWER)
     owner.post(f"/account/team/{mate.pk}/role/", {"role": "hr_admin"})
     with schema_context(org_a.schema_name):
-        assert staff_user_role(mate) == Role.HR_ADMIN
+        assert member_role(mate) == Role.HR_ADMIN
 
 
 def test_deactivation_ends_the_teammates_sessions(org_a):

@@ -14,15 +14,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context
 
 from conftest import OWNER_PASSWORD, host_client
+from tenants.members import member_create
 from verification.models import AuditEvent
-from verification.services import staff_user_create
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def _two_factor_on(settings):  # type: ignore[no-untyped-def]
-    middleware = "verification.middleware.TwoFactorMiddleware"
+    middleware = "verification.account.middleware.TwoFactorMiddleware"
     if middleware not in settings.MIDDLEWARE:
         settings.MIDDLEWARE = [*settings.MIDDLEWARE, middleware]
 
@@ -118,7 +118,7 @@ def test_wrong_codes_lock_out_and_are_audited_without_the_code(org_a):
 
 def test_viewers_are_not_forced(org_a):
     with schema_context(org_a.schema_name):
-        staff_user_create(email="viewer@alpha.example", full_name="V", password=OWNER_PASSWORD, role="viewer")
+        member_create(email="viewer@alpha.example", full_name="V", password=OWNER_PASSWORD, role="viewer")
     client = host_client(org_a.host)
     _sign_in(client, "viewer@alpha.example")
     assert client.get("/").status_code == 200

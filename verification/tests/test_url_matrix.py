@@ -17,6 +17,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from conftest import OrgFixture, signed_in
+from tenants.members import Role, member_create
+from verification.crypto import token_digest
+from verification.invitations.services import invitation_create
 from verification.models import (
     Consent,
     Employee,
@@ -26,9 +29,6 @@ from verification.models import (
     VerificationAttempt,
     ViewCode,
 )
-from verification.roles import Role
-from verification.services import staff_user_create
-from verification.services.invitations import invitation_create, token_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -49,14 +49,14 @@ OPEN = {
 # The employee's pages, including the view code ones (consent:code, consent:code_send).
 EMPLOYEE_LINK = re.compile(r"^consent:")
 TWO_FACTOR = {"account:2fa_setup", "account:2fa_verify", "account:2fa_backup_codes"}
-EVERY_ROLE = {"verification:home", "verification:dashboard_live"} | TWO_FACTOR
+EVERY_ROLE = {"dashboard:home", "dashboard:live"} | TWO_FACTOR
 OWNER_ONLY = re.compile(r"^account:(team|settings|audit)")
-# Names included: the review list and its approve / reject (verification:employee_review_*).
-EMPLOYEE_MANAGERS = re.compile(r"^verification:(employee_|import_|reminders_send)")
+# The employee pages, imports, the review list and its approve / reject, the "remind everyone" button.
+EMPLOYEE_MANAGERS = re.compile(r"^(employees|imports|review):|^dashboard:remind_all$")
 REVIEW_URLS = {
-    "verification:employee_review_list",
-    "verification:employee_review_approve",
-    "verification:employee_review_reject",
+    "review:list",
+    "review:approve",
+    "review:reject",
 }
 
 
@@ -174,7 +174,7 @@ def _expected(name: str, role: Role) -> set[int]:
 def test_role_matrix_over_every_url(org_a, role):
     email = f"{role.value}-matrix@alpha.example"
     with schema_context(org_a.schema_name):
-        staff_user_create(email=email, full_name="M", password="x-long-pass-2", role=role)
+        member_create(email=email, full_name="M", password="x-long-pass-2", role=role)
         employee = Employee.objects.create(code="M-1", full_name="Matrix Person", email="m@a.example")
         job = ImportJob.objects.create(filename="m.csv", content=b"code,full name,email\n")
     client = signed_in(org_a, email)

@@ -12,11 +12,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from conftest import OrgFixture, host_client, signed_in
+from tenants.members import Role, member_create
+from verification.employees.services import employee_create, employee_update
+from verification.invitations.services import invitation_create
 from verification.models import Employee, Invitation, Progress, VaccinationStatus
-from verification.roles import Role
-from verification.services.employees import employee_create, employee_update
-from verification.services.invitations import invitation_create
-from verification.services.staff import staff_user_create
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ def _signed_in(org: OrgFixture, email: str | None = None) -> Client:
 def _staff(org: OrgFixture, role: Role) -> Client:
     email = f"{role.value}@{org.slug}.example"
     with schema_context(org.schema_name):
-        staff_user_create(email=email, full_name=str(role.label), password="irrelevant-pass-42", role=role)
+        member_create(email=email, full_name=str(role.label), password="irrelevant-pass-42", role=role)
     return _signed_in(org, email)
 
 

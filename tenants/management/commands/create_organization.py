@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from tenants.selectors import subdomain_is_taken
-from tenants.services import domain_for, organization_create
-from tenants.validators import normalize_subdomain, validate_plain_text, validate_subdomain
+from tenants.services import organization_create
+from tenants.validators import domain_for, normalize_subdomain, validate_plain_text, validate_subdomain
 
 
 class Command(BaseCommand):

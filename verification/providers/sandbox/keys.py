@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.conf import settings
 from jwt.algorithms import ECAlgorithm
 
-from verification.providers.signing import key_id_of
+from verification.providers.kycvs.signing import key_id_of
 
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
@@ -113,3 +113,9 @@ def _certificate_key_for(secret: str) -> rsa.RSAPrivateKey:
 def certificate_signing_key() -> rsa.RSAPrivateKey:
     """The RSA key the sandbox signs its demo vaccination certificates with."""
     return _certificate_key_for(settings.SECRET_KEY)
+
+
+def certificate_public_key() -> rsa.RSAPublicKey:
+    """The public half of ``certificate_signing_key`` (what verifiers trust where the sandbox
+    runs: settings.CERTIFICATE_SANDBOX_KEY names this function)."""
+    return certificate_signing_key().public_key()

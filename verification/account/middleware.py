@@ -1,0 +1,110 @@
+"""Staff session rules: the second factor before any page (Owners, HR Admins), session time
+limits, and no caching of anything a signed-in request gets.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.cache import add_never_cache_headers
+
+from verification.account.permissions import request_role
+from verification.account.twofactor import has_authenticator, two_factor_required
+
+# Pages that must work before the second factor: signing in and out, the second factor
+# itself, the employees' consent pages (no staff login there), language switch, static files.
+EXEMPT_PREFIXES = (
+    "/account/2fa/",
+    "/account/join/",
+    "/accounts/",
+    "/c/",
+    "/i18n/",
+    "/static/",
+)
+
+
+class NoStoreForStaffMiddleware:
+    """Every response to a signed-in request (pages, redirects, htmx fragments, downloads)
+    says ``Cache-Control: no-store, private``: staff pages carry names, health data and secrets
+    (a QR code, backup codes), which no browser cache or proxy may keep.
+
+    A request counts if the user was signed in when it arrived or is when it leaves (the
+    sign-in itself, a session that ended on the way). Static files never get here: WhiteNoise
+    answers them earlier in MIDDLEWARE, with their own caching.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in or request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
+
+
+class TwoFactorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenant = getattr(request, "tenant", None)
+        user = getattr(request, "user", None)
+        if (
+            tenant is not None
+            and tenant.is_customer
+            and user is not None
+            and user.is_authenticated
+            and not request.path.startswith(EXEMPT_PREFIXES)
+            and not user.is_verified()  # type: ignore[union-attr]
+            and two_factor_required(request_role(request))
+        ):
+            step = "verify" if has_authenticator(user) else "setup"  # type: ignore[arg-type]
+            return HttpResponseRedirect(f"/account/2fa/{step}/?next={quote(request.get_full_path())}")
+        return self.get_response(request)
+
+
+class SessionLimitsMiddleware:
+    """Staff sessions end after 30 minutes without activity and 12 hours after sign-in.
+
+    Requests that only poll for fresh numbers (header X-Tika-Poll) do not count as activity,
+    so a dashboard left open still times out.
+    """
+
+    LOGIN_AT = "tika_login_at"
+    SEEN_AT = "tika_seen_at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            session = request.session
+            login_at = session.setdefault(self.LOGIN_AT, now)
+            seen_at = session.get(self.SEEN_AT, login_at)
+            if now - login_at > settings.SESSION_ABSOLUTE_AGE or now - seen_at > settings.SESSION_IDLE_AGE:
+                logout(request)
+                return HttpResponseRedirect(
+                    f"{settings.LOGIN_URL_PATH}?expired=1&next={quote(request.get_full_path())}"
+                )
+            # Recorded at most once a minute, so most requests do not write the session.
+            if "X-Tika-Poll" not in request.headers and now - seen_at >= 60:
+                session[self.SEEN_AT] = now
+        return self.get_response(request)
+
+
+@receiver(user_logged_in)
+def _session_started(sender: object, request: HttpRequest | None, user: object, **kwargs: object) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[SessionLimitsMiddleware.LOGIN_AT] = time.time()
+        request.session[SessionLimitsMiddleware.SEEN_AT] = time.time()

@@ -1,0 +1,1 @@
+"""Views of the staff account pages, one module per page family."""

@@ -1,0 +1,28 @@
+"""The organization's settings (Owners)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from tenants.selectors import organization_current
+from verification import events
+from verification.account.forms import SettingsForm
+from verification.account.permissions import OWNERS, role_required
+
+
+@role_required(*OWNERS)
+def settings_page(request: HttpRequest) -> HttpResponse:
+    organization = organization_current()
+    if organization is None:  # the organization's own site always has one
+        raise PermissionDenied
+    form = SettingsForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        events.organization_settings_changed(actor=request.user, fields=sorted(form.changed_data))
+        messages.success(request, _("Settings saved."))
+        return redirect("account:settings")
+    return render(request, "account/settings.html", {"form": form})

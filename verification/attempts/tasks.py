@@ -1,0 +1,33 @@
+"""Celery tasks of verification attempts: "look at attempt N" (ids only; the row is the truth)."""
+
+from __future__ import annotations
+
+from celery import Task as CeleryTask
+from celery import shared_task
+
+from verification.attempts.sweep import attempts_sweep
+from verification.attempts.transitions import Retry
+from verification.attempts.worker import attempt_confirm_otp, attempt_send_otp
+from verification.queue import Task
+
+
+def _run_step(task: CeleryTask, outcome: Retry | None) -> None:
+    if outcome is not None:
+        raise task.retry(countdown=outcome.delay_s)
+
+
+# max_retries=None: the step itself stops retrying at its deadline (the OTP's or token's life).
+@shared_task(bind=True, max_retries=None, name=Task.ATTEMPT_SEND_OTP)
+def attempt_send_otp_task(self: CeleryTask, attempt_id: int) -> None:
+    _run_step(self, attempt_send_otp(attempt_id=attempt_id))
+
+
+@shared_task(bind=True, max_retries=None, name=Task.ATTEMPT_CONFIRM_OTP)
+def attempt_confirm_otp_task(self: CeleryTask, attempt_id: int) -> None:
+    _run_step(self, attempt_confirm_otp(attempt_id=attempt_id))
+
+
+@shared_task(name=Task.ATTEMPTS_SWEEP)
+def attempts_sweep_task() -> dict[str, int]:
+    """Beat, every 30 s per organization: put overdue attempts back on the queue."""
+    return attempts_sweep()

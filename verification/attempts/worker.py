@@ -1,0 +1,281 @@
+"""The workers' steps of a verification: send the OTP, confirm it, fetch and store the signed status.
+
+The attempt row is the truth. A worker step locks or atomically claims the row before it
+calls the provider, so a task delivered twice (late acks, a redelivery after a lost worker,
+the sweep) never sends two OTPs for one request, never confirms one OTP twice and never
+stores a second status record. Retryable provider errors are retried with backoff and jitter,
+but never past the OTP's (or the token's) life.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from verification import events, ratelimit
+from verification.attempts.transitions import (
+    Retry,
+    State,
+    attempt_expire,
+    attempt_fail,
+    attempt_retry_schedule,
+    invitation_lock_if_too_many_wrong,
+)
+from verification.errors import ErrorCode
+from verification.models import (
+    Employee,
+    Invitation,
+    Progress,
+    StatusRecord,
+    VerificationAttempt,
+)
+from verification.phones import national
+from verification.providers.kycvs import get_provider
+from verification.providers.kycvs.protocol import (
+    BadSignature,
+    InvalidRequest,
+    NotFound,
+    OtpExpired,
+    ProviderError,
+    RateLimited,
+    ResendTooSoon,
+    TokenExpired,
+    UpstreamUnavailable,
+    WrongOtp,
+)
+from verification.queue import Task, enqueue
+
+logger = logging.getLogger(__name__)
+
+
+# How long a worker waits for a slot of the provider's quota before rescheduling instead.
+PROVIDER_SLOT_WAIT_S = 20
+
+
+def _wait_for_provider_slot(attempt_id: int) -> Retry | None:
+    if ratelimit.provider_slot(max_wait_s=PROVIDER_SLOT_WAIT_S):
+        return None
+    delay = 1 + random.uniform(0, 4)  # noqa: S311
+    VerificationAttempt.objects.filter(pk=attempt_id).update(
+        next_action_at=timezone.now() + timedelta(seconds=delay)
+    )
+    return Retry(delay)
+
+
+def attempt_send_otp(*, attempt_id: int) -> Retry | None:
+    """Ask the provider to SMS an OTP, once per request of the employee."""
+    waiting = _wait_for_provider_slot(attempt_id)
+    if waiting:
+        return waiting
+    with transaction.atomic():
+        # Held during the call: a duplicate delivery waits here, then finds the state moved on.
+        attempt = VerificationAttempt.objects.select_for_update().filter(pk=attempt_id).first()
+        if attempt is None or attempt.state != State.CREATED:
+            return None
+        consent = attempt.consent
+        if not consent.is_active:
+            attempt.state = State.CANCELLED
+            attempt.save(update_fields=["state", "updated_at"])
+            return None
+        now = timezone.now()
+        try:
+            sent = get_provider().request_otp(
+                mobile=national(attempt.mobile or ""), full_name=attempt.full_name
+            )
+        except ResendTooSoon as exc:
+            attempt.error_code = ErrorCode.RESEND_TOO_SOON
+            attempt.retry_after = now + timedelta(seconds=exc.retry_after_s)
+            attempt.next_action_at = attempt.retry_after
+            attempt.save()
+            return Retry(exc.retry_after_s)
+        except (RateLimited, UpstreamUnavailable) as exc:
+            minimum = exc.retry_after_s if isinstance(exc, RateLimited) else 0
+            deadline = attempt.created_at + timedelta(seconds=settings.VERIFICATION_SEND_DEADLINE_S)
+            retry = attempt_retry_schedule(
+                attempt, step="send_otp", reason=exc.code, deadline=deadline, minimum_s=minimum
+            )
+            if retry is None:
+                attempt_fail(attempt, code=ErrorCode.SERVICE_BUSY, reason=f"send_otp:{exc.code}:gave_up")
+            return retry
+        except InvalidRequest as exc:
+            attempt_fail(attempt, code=ErrorCode.INVALID_MOBILE, reason=f"send_otp:{exc.code}")
+            return None
+        except ProviderError as exc:
+            logger.error("provider refused an OTP request: %s (attempt %s)", exc.code, attempt_id)
+            attempt_fail(attempt, code=ErrorCode.FAILED, reason=f"send_otp:{exc.code}")
+            return None
+        attempt.state = State.OTP_SENT
+        attempt.txn_id = sent.txn_id
+        attempt.otp_sent_at = now
+        attempt.otp_expires_at = now + timedelta(seconds=sent.valid_for_s)
+        attempt.otp_sends += 1
+        # The wrong-OTP count is per OTP: a new OTP gets every try again.
+        attempt.wrong_otps = 0
+        attempt.tries_left = settings.MAX_WRONG_OTPS
+        attempt.retries = 0
+        attempt.error_code = ""
+        attempt.retry_after = now + timedelta(seconds=settings.OTP_RESEND_COOLDOWN_S)
+        attempt.next_action_at = attempt.otp_expires_at  # the sweep expires it then
+        attempt.save()
+        events.otp_sent(attempt)
+    return None
+
+
+def attempt_confirm_otp(*, attempt_id: int) -> Retry | None:
+    """Confirm the submitted OTP with the provider, at most once per OTP, then fetch the status."""
+    existing = VerificationAttempt.objects.filter(pk=attempt_id).only("state", "token").first()
+    if existing is None or existing.state != State.OTP_SUBMITTED:
+        return None
+    if existing.token:
+        return attempt_fetch_status(attempt_id=attempt_id)
+    waiting = _wait_for_provider_slot(attempt_id)
+    if waiting:
+        return waiting
+    now = timezone.now()
+    # The claim: only one worker, once, gets to call confirm for this OTP.
+    claimed = VerificationAttempt.objects.filter(
+        pk=attempt_id, state=State.OTP_SUBMITTED, confirm_started_at__isnull=True, token__isnull=True
+    ).update(confirm_started_at=now)
+    if not claimed:
+        return None
+    attempt = VerificationAttempt.objects.select_related("consent__invitation").get(pk=attempt_id)
+    if not attempt.consent.is_active:
+        return None
+    if attempt.otp_expires_at is None or attempt.otp_expires_at <= now or not attempt.otp:
+        attempt_expire(attempt, reason="otp_expired_before_confirm")
+        return None
+    try:
+        access = get_provider().confirm_otp(txn_id=attempt.txn_id, otp=attempt.otp)
+    except WrongOtp as exc:
+        attempt.wrong_otps += 1
+        attempt.tries_left = min(exc.tries_left, max(0, settings.MAX_WRONG_OTPS - attempt.wrong_otps))
+        events.otp_rejected(attempt, tries_left=attempt.tries_left)
+        if invitation_lock_if_too_many_wrong(attempt):
+            return None
+        if attempt.tries_left <= 0:
+            attempt_expire(attempt, reason="no_tries_left")
+            return None
+        attempt.state = State.OTP_SENT
+        attempt.otp = None
+        attempt.confirm_started_at = None
+        attempt.error_code = ErrorCode.WRONG_OTP
+        attempt.next_action_at = attempt.otp_expires_at
+        attempt.save()
+        return None
+    except OtpExpired:
+        attempt_expire(attempt, reason="provider_otp_expired")
+        return None
+    except (RateLimited, UpstreamUnavailable) as exc:
+        # The provider answered "not now" (or did not answer): release the claim and retry
+        # while the OTP lives. See docs/provider.md on what a timeout can and cannot mean.
+        attempt.confirm_started_at = None
+        minimum = exc.retry_after_s if isinstance(exc, RateLimited) else 0
+        retry = attempt_retry_schedule(
+            attempt, step="confirm_otp", reason=exc.code, deadline=attempt.otp_expires_at, minimum_s=minimum
+        )
+        if retry is None:
+            attempt_expire(
+                attempt, reason=f"confirm_otp:{exc.code}:otp_life_over", code=ErrorCode.SERVICE_BUSY
+            )
+        return retry
+    except ProviderError as exc:
+        logger.error("provider refused an OTP confirmation: %s (attempt %s)", exc.code, attempt_id)
+        attempt_fail(attempt, code=ErrorCode.FAILED, reason=f"confirm_otp:{exc.code}")
+        return None
+    attempt.token = access.token
+    attempt.token_expires_at = timezone.now() + timedelta(seconds=access.expires_in_s)
+    attempt.otp = None  # confirmed: the OTP is of no further use
+    attempt.retries = 0
+    attempt.next_action_at = timezone.now()
+    attempt.save()
+    return attempt_fetch_status(attempt_id=attempt_id)
+
+
+def attempt_fetch_status(*, attempt_id: int) -> Retry | None:
+    """Fetch, verify and store the signed status; one status record per attempt."""
+    attempt = VerificationAttempt.objects.filter(pk=attempt_id).first()
+    if attempt is None or attempt.state != State.OTP_SUBMITTED or not attempt.token:
+        return None
+    waiting = _wait_for_provider_slot(attempt_id)
+    if waiting:
+        return waiting
+    try:
+        signed = get_provider().fetch_status(token=attempt.token)
+    except (RateLimited, UpstreamUnavailable) as exc:
+        minimum = exc.retry_after_s if isinstance(exc, RateLimited) else 0
+        retry = attempt_retry_schedule(
+            attempt,
+            step="fetch_status",
+            reason=exc.code,
+            deadline=attempt.token_expires_at,
+            minimum_s=minimum,
+        )
+        if retry is None:
+            attempt_expire(
+                attempt, reason=f"fetch_status:{exc.code}:token_life_over", code=ErrorCode.SERVICE_BUSY
+            )
+        return retry
+    except TokenExpired:
+        attempt_expire(attempt, reason="token_expired")
+        return None
+    except NotFound:
+        attempt_fail(attempt, code=ErrorCode.NOT_FOUND, reason="not_found")
+        return None
+    except BadSignature:
+        logger.warning("status answer failed signature verification (attempt %s)", attempt_id)
+        attempt_fail(attempt, code=ErrorCode.FAILED, reason="bad_signature")
+        return None
+    except ProviderError as exc:
+        attempt_fail(attempt, code=ErrorCode.FAILED, reason=f"fetch_status:{exc.code}")
+        return None
+    attempt_status_record(attempt_id=attempt_id, signed=signed)
+    return None
+
+
+def attempt_status_record(*, attempt_id: int, signed) -> None:  # type: ignore[no-untyped-def]
+    with transaction.atomic():
+        attempt = VerificationAttempt.objects.select_for_update().select_related("consent").get(pk=attempt_id)
+        if attempt.state != State.OTP_SUBMITTED:
+            return  # another delivery stored it, or consent was withdrawn meanwhile
+        if not attempt.consent.is_active:
+            return
+        now = timezone.now()
+        _, created = StatusRecord.objects.get_or_create(
+            attempt=attempt,
+            defaults={
+                "employee_id": attempt.employee_id,
+                "consent": attempt.consent,
+                "status": int(signed.status),
+                "verified_at": now,
+                "evidence": signed.evidence,
+                "key_id": signed.key_id,
+            },
+        )
+        attempt.state = State.VERIFIED
+        attempt.token = None
+        attempt.otp = None
+        attempt.error_code = ""
+        attempt.finished_at = now
+        attempt.next_action_at = None
+        if attempt.mobile_changed:
+            # Through a number the employee entered: kept as evidence, counted once HR approves.
+            attempt.review = VerificationAttempt.Review.PENDING
+            Employee.objects.filter(pk=attempt.employee_id).update(
+                progress=Progress.AWAITING_REVIEW, vaccination_status=None, status_verified_at=None
+            )
+        else:
+            Employee.objects.filter(pk=attempt.employee_id).update(
+                progress=Progress.VERIFIED, vaccination_status=int(signed.status), status_verified_at=now
+            )
+        attempt.save()
+        invitation_id = attempt.consent.invitation_id
+        Invitation.objects.filter(pk=invitation_id, used_at__isnull=True).update(used_at=now)
+        if created:
+            events.verification_succeeded(attempt, key_id=signed.key_id)
+            kind = "review" if attempt.mobile_changed else "verified"
+            enqueue(Task.RECEIPT_SEND, invitation_id, kind)

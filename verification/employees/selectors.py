@@ -1,0 +1,324 @@
+"""Reads of employees: the directory (filters, sorts, pages), counts, one employee's record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, cast
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+
+from verification.audit import AuditAction
+from verification.models import (
+    AuditEvent,
+    Employee,
+    Invitation,
+    Progress,
+    StatusRecord,
+    VerificationAttempt,
+)
+
+
+def _with_last_invitation(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
+    """``queryset`` annotated from each employee's newest invitation with
+    ``last_invitation_sent_at`` (e-mailed; None while the e-mail is still queued, and for
+    someone never invited). When it was created is on the row: ``last_invited_at``."""
+    newest = Invitation.objects.filter(employee=OuterRef("pk")).order_by("-created_at", "-pk")
+    return queryset.annotate(last_invitation_sent_at=Subquery(newest.values("sent_at")[:1]))
+
+
+def _with_mobile_changed(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
+    """``queryset`` annotated with ``status_via_changed_mobile``: the status on record (or
+    awaiting review) came through a number the employee entered, not the one on file."""
+    changed = StatusRecord.objects.filter(employee=OuterRef("pk"), attempt__mobile_changed=True)
+    return queryset.annotate(status_via_changed_mobile=Exists(changed))
+
+
+def employee_list() -> QuerySet[Employee]:
+    """Every employee (active or not) by name, each annotated from their newest invitation
+    (``last_invited_at``, ``last_invitation_sent_at``). One query for any number of rows.
+    """
+    return _with_last_invitation(Employee.objects.all()).order_by("full_name", "code")
+
+
+@dataclass(frozen=True)
+class ProgressCount:
+    progress: Progress
+    count: int
+
+    @property
+    def label(self) -> str:
+        return str(self.progress.label)
+
+
+@dataclass(frozen=True)
+class EmployeeCounts:
+    """How many employees there are, and where the active ones stand."""
+
+    total: int
+    inactive: int
+    by_progress: list[ProgressCount]
+    #: Employees per (is_active, progress), the groups with nobody left out.
+    groups: dict[tuple[bool, str], int] = field(default_factory=dict, repr=False)
+
+    def of(self, progress: Progress) -> int:
+        return next(c.count for c in self.by_progress if c.progress == progress)
+
+    def matching(self, filters: EmployeeFilters) -> int | None:
+        """How many employees ``filters`` match, when these counts tell (filters on activity
+        and progress alone, or none), else None."""
+        if filters.search or filters.status or filters.department or filters.location:
+            return None
+        return sum(
+            count
+            for (active, progress), count in self.groups.items()
+            if filters.active in (None, active) and filters.progress in ("", progress)
+        )
+
+
+def employee_counts() -> EmployeeCounts:
+    """Every employee, the inactive ones, and the active ones per progress (every progress
+    listed, zeros included), exact, in one query.
+
+    One GROUP BY over (is_active, progress), which PostgreSQL reads from that index alone
+    (about 3x faster at 100,000 employees than counting each figure with a FILTER over the
+    table).
+    """
+    rows = Employee.objects.order_by().values_list("is_active", "progress").annotate(count=Count("*"))
+    groups = {(active, progress): count for active, progress, count in rows}
+    return EmployeeCounts(
+        total=sum(groups.values()),
+        inactive=sum(count for (active, _progress), count in groups.items() if not active),
+        by_progress=[ProgressCount(progress=p, count=groups.get((True, p.value), 0)) for p in Progress],
+        groups=groups,
+    )
+
+
+def employee_code_exists(code: str) -> bool:
+    return Employee.objects.filter(code=code.strip()).exists()
+
+
+def employees_for_ids(ids: Iterable[int]) -> QuerySet[Employee]:
+    """The employees of this organization among ``ids``, by name.
+
+    Ids that name no employee here are left out without a word, whether the row is missing or
+    belongs to another organization (whose schema this query cannot see): the caller cannot
+    tell the two apart.
+    """
+    return Employee.objects.filter(pk__in=list(ids)).order_by("full_name", "code")
+
+
+def employees_not_invited() -> QuerySet[Employee]:
+    """Active employees who have never been invited, by name."""
+    return Employee.objects.filter(is_active=True, progress=Progress.NOT_INVITED).order_by(
+        "full_name", "code"
+    )
+
+
+#: Status filter value for "no vaccination status on record".
+STATUS_NONE = "none"
+
+
+#: Sort keys of the directory (and of exports), each a stable ORDER BY: ties fall back to the
+#: name, then the code (unique), so a page never repeats or skips a row.
+DIRECTORY_SORTS: dict[str, tuple[Any, ...]] = {
+    "name": (F("full_name").asc(), F("code").asc()),
+    "-name": (F("full_name").desc(), F("code").desc()),
+    "code": (F("code").asc(),),
+    "-code": (F("code").desc(),),
+    "department": (F("department").asc(), F("full_name").asc(), F("code").asc()),
+    "-department": (F("department").desc(), F("full_name").asc(), F("code").asc()),
+    "status": (F("vaccination_status").desc(nulls_last=True), F("full_name").asc(), F("code").asc()),
+    "-status": (F("vaccination_status").asc(nulls_first=True), F("full_name").asc(), F("code").asc()),
+    "verified": (F("status_verified_at").desc(nulls_last=True), F("full_name").asc(), F("code").asc()),
+    "-verified": (F("status_verified_at").asc(nulls_first=True), F("full_name").asc(), F("code").asc()),
+}
+
+
+DEFAULT_SORT = "name"
+
+
+@dataclass(frozen=True)
+class EmployeeFilters:
+    """What HR narrowed the directory (or an export) to; empty fields filter nothing."""
+
+    search: str = ""
+    status: str = ""  # "0", "1", "2" or STATUS_NONE
+    progress: str = ""  # a Progress value
+    department: str = ""
+    location: str = ""
+    active: bool | None = None
+    sort: str = DEFAULT_SORT
+
+    def as_dict(self) -> dict[str, Any]:
+        """The filters in use, for the audit trail (the search text included: HR typed it)."""
+        used = {
+            "search": self.search,
+            "status": self.status,
+            "progress": self.progress,
+            "department": self.department,
+            "location": self.location,
+            "active": self.active,
+        }
+        return {"sort": self.sort, **{k: v for k, v in used.items() if v not in ("", None)}}
+
+
+def employee_directory(
+    filters: EmployeeFilters, queryset: QuerySet[Employee] | None = None
+) -> QuerySet[Employee]:
+    """Employees matching ``filters``, in the chosen stable order (the directory and exports).
+
+    The search matches name, code or e-mail, case-insensitively, anywhere in the text.
+    """
+    qs = employee_list() if queryset is None else queryset
+    if filters.search:
+        term = filters.search.strip()
+        qs = qs.filter(Q(full_name__icontains=term) | Q(code__icontains=term) | Q(email__icontains=term))
+    if filters.status == STATUS_NONE:
+        qs = qs.filter(vaccination_status__isnull=True)
+    elif filters.status:
+        qs = qs.filter(vaccination_status=int(filters.status))
+    if filters.progress:
+        qs = qs.filter(progress=filters.progress)
+    if filters.department:
+        qs = qs.filter(department=filters.department)
+    if filters.location:
+        qs = qs.filter(location=filters.location)
+    if filters.active is not None:
+        qs = qs.filter(is_active=filters.active)
+    return qs.order_by(*DIRECTORY_SORTS.get(filters.sort, DIRECTORY_SORTS[DEFAULT_SORT]))
+
+
+def employee_directory_count(filters: EmployeeFilters) -> int:
+    """How many employees ``filters`` match (what an export of them holds)."""
+    return employee_directory(filters, queryset=Employee.objects.all()).count()
+
+
+# Paginator is generic in django-stubs only (not subscriptable at run time).
+class _DirectoryPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator that takes the number of rows when the caller knows it already, and whose
+    pages pick their rows (ids only, in the directory's order) before looking up anything
+    else about them."""
+
+    def __init__(self, matching: QuerySet[Employee], per_page: int, *, count: int | None) -> None:
+        super().__init__(matching, per_page)
+        self._matching = matching
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count if self._known_count is not None else self._matching.count()
+
+    def page(self, number: int | str) -> Page[Employee]:
+        page = super().page(number)
+        # ``page.object_list`` is the page's slice (LIMIT/OFFSET) of the ordered directory.
+        # Run as it is, PostgreSQL would also run the newest-invitation subqueries for every
+        # row it skips (45,000 of them on page 900); here the slice only picks ids, from an
+        # index in the page's order where there is one, and only its rows are read after.
+        ids = cast("QuerySet[Employee]", page.object_list)
+        rows = Employee.objects.filter(pk__in=ids).order_by(*ids.query.order_by)
+        page.object_list = _with_mobile_changed(_with_last_invitation(rows))
+        return page
+
+
+def employee_directory_page(
+    filters: EmployeeFilters,
+    *,
+    number: int | str | None,
+    per_page: int,
+    counts: EmployeeCounts | None = None,
+) -> Page[Employee]:
+    """Page ``number`` of the directory under ``filters`` (the nearest page when out of
+    range), its rows annotated as in ``employee_list``.
+
+    Two queries (how many match, the page's rows) whatever the page or the size of the
+    organization; one when ``counts`` already tells how many match (no filter, or only
+    activity and progress).
+    """
+    matching = employee_directory(filters, queryset=Employee.objects.all())
+    known = counts.matching(filters) if counts is not None else None
+    return _DirectoryPaginator(matching, per_page, count=known).get_page(number)
+
+
+def _distinct_values(column: str) -> list[str]:
+    """The distinct non-empty values of the employee table's ``column``, sorted.
+
+    A plain DISTINCT reads every row (30-50 ms at 100,000 employees). This walks the index
+    that leads with ``column`` instead, one lookup per value ("loose index scan", which
+    PostgreSQL does not do by itself): under a millisecond for a few dozen values.
+    ``> ''`` leaves out exactly the empty string, which sorts first in any deterministic
+    collation (every one a column gets by default).
+    """
+    table, name = connection.ops.quote_name(Employee._meta.db_table), connection.ops.quote_name(column)
+    # Identifiers from the model, quoted; nothing here comes from the request.
+    sql = f"""
+        WITH RECURSIVE walk(value) AS (
+            (SELECT {name} FROM {table} WHERE {name} > '' ORDER BY {name} LIMIT 1)
+            UNION ALL
+            SELECT (SELECT {name} FROM {table} WHERE {name} > walk.value ORDER BY {name} LIMIT 1)
+            FROM walk WHERE walk.value IS NOT NULL
+        )
+        SELECT value FROM walk WHERE value IS NOT NULL
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [value for (value,) in cursor.fetchall()]
+
+
+def employee_departments() -> list[str]:
+    """Every department named on an employee, sorted (for the directory's filter)."""
+    return _distinct_values("department")
+
+
+def employee_locations() -> list[str]:
+    """Every location named on an employee, sorted (for the directory's filter)."""
+    return _distinct_values("location")
+
+
+def access_employee(employee_id: int | str) -> Employee:
+    """The employee with this id in the current organization, or Http404.
+
+    A missing id, a malformed one and another organization's id (whose schema this query
+    cannot see) all give the same "not found".
+    """
+    try:
+        pk = int(employee_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 0 < pk < 2**63:
+        raise Http404
+    employee = Employee.objects.filter(pk=pk).first()
+    if employee is None:
+        raise Http404
+    return employee
+
+
+def employee_history(employee: Employee, *, limit: int = 200) -> list[AuditEvent]:
+    """The audit trail of one employee (invitations, consents, verifications, HR's changes),
+    newest first, at most ``limit`` rows. Views of the record are left out here (they are in
+    the audit log and in the employee's own summary)."""
+    return list(
+        AuditEvent.objects.filter(employee_id=employee.pk)
+        .exclude(action=AuditAction.EMPLOYEE_VIEWED)
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def employee_invitations(employee: Employee) -> list[Invitation]:
+    """The employee's invitations, newest first."""
+    return list(Invitation.objects.filter(employee=employee).order_by("-created_at", "-pk"))
+
+
+def employee_attempt_latest(employee: Employee) -> VerificationAttempt | None:
+    """The employee's newest verification attempt (what HR is told about: a number changed by
+    the employee, a review, why it failed)."""
+    return (
+        VerificationAttempt.objects.filter(employee=employee)
+        .select_related("reviewed_by")
+        .order_by("-created_at", "-pk")
+        .first()
+    )

@@ -1,0 +1,92 @@
+"""Employee records: add, change, deactivate and reactivate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from verification import events
+from verification.events import Actor
+from verification.models import Employee, Invitation
+from verification.phones import StoredMobile, normalize_indian_mobile
+
+
+def _set_mobile(employee: Employee, mobile: str | None) -> None:
+    stored = StoredMobile.of(normalize_indian_mobile(mobile) if mobile else None)
+    for field, value in stored.fields().items():
+        setattr(employee, field, value)
+
+
+def employee_create(
+    *,
+    code: str,
+    full_name: str,
+    email: str,
+    mobile: str | None = None,
+    department: str = "",
+    location: str = "",
+    actor: Actor = None,
+) -> Employee:
+    """Create an employee; the mobile number is validated, stored encrypted and masked."""
+    employee = Employee(
+        code=code.strip(),
+        full_name=" ".join(full_name.split()),
+        email=email.strip().lower(),
+        department=department.strip(),
+        location=location.strip(),
+    )
+    _set_mobile(employee, mobile)
+    with transaction.atomic():
+        employee.save()
+        events.employee_created(employee, actor=actor)
+    return employee
+
+
+def employee_update(*, employee: Employee, actor: Actor = None, **changes: Any) -> Employee:
+    """Change the given fields (code, full_name, email, mobile, department, location, is_active)."""
+    changed = []
+    for field, value in changes.items():
+        if field == "mobile":
+            before = employee.mobile_digest
+            _set_mobile(employee, value)
+            if employee.mobile_digest != before:
+                changed.append("mobile")
+            continue
+        if field not in {"code", "full_name", "email", "department", "location", "is_active"}:
+            raise TypeError(f"employee_update() cannot change {field!r}")
+        if field == "email":
+            value = value.strip().lower()
+        if getattr(employee, field) != value:
+            setattr(employee, field, value)
+            changed.append(field)
+    if changed:
+        with transaction.atomic():
+            employee.save()
+            events.employee_updated(employee, actor=actor, fields=changed)
+    return employee
+
+
+def employee_set_active(*, employee: Employee, active: bool, actor: Actor = None) -> bool:
+    """Deactivate or reactivate an employee; returns False if they already were.
+
+    An inactive employee stays on record (and in the directory) but out of the numbers, and
+    gets no reminders. Deactivating also revokes their unused invitation link; a link already
+    used stays valid, so they can still withdraw their consent.
+    """
+    with transaction.atomic():
+        employee = Employee.objects.select_for_update().get(pk=employee.pk)
+        if employee.is_active == active:
+            return False
+        employee.is_active = active
+        employee.deactivated_at = None if active else timezone.now()
+        employee.save(update_fields=["is_active", "deactivated_at", "updated_at"])
+        if active:
+            events.employee_reactivated(employee, actor=actor)
+        else:
+            revoked = Invitation.objects.filter(
+                employee=employee, revoked_at__isnull=True, used_at__isnull=True
+            ).update(revoked_at=timezone.now())
+            events.employee_deactivated(employee, actor=actor, invitations_revoked=revoked)
+    return True

@@ -1,0 +1,254 @@
+"""HR's employee pages: the directory, one employee's page, add, edit, deactivate, reactivate,
+and the invitation and reminder buttons on them.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from verification import events
+from verification.account.permissions import EMPLOYEE_MANAGERS, role_required
+from verification.audit import action_label
+from verification.employees.forms import (
+    EmployeeEditForm,
+    EmployeeFilterForm,
+    EmployeeForm,
+    EmployeeInviteForm,
+)
+from verification.employees.selectors import (
+    EmployeeFilters,
+    access_employee,
+    employee_attempt_latest,
+    employee_counts,
+    employee_departments,
+    employee_directory_page,
+    employee_history,
+    employee_invitations,
+    employee_locations,
+    employees_for_ids,
+    employees_not_invited,
+)
+from verification.employees.services import employee_create, employee_set_active, employee_update
+from verification.invitations.reminders import invitations_to_remind, reminder_request
+from verification.invitations.services import invitation_create, invitations_create
+from verification.models import Progress
+
+PAGE_SIZE = 50
+
+
+#: Column headers of the directory that sort it (key as in DIRECTORY_SORTS).
+SORTABLE = ("name", "code", "department", "status", "verified")
+
+
+def _query_string(params: QueryDict, **changes: str | None) -> str:
+    """``params`` with ``changes`` applied (None removes a key), as ``?a=1&b=2`` (or "")."""
+    query = params.copy()
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value is not None:
+            query[key] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_GET
+def employee_list(request: HttpRequest) -> HttpResponse:
+    filter_form = EmployeeFilterForm(request.GET)
+    filters = filter_form.filters()
+    counts = employee_counts()
+    page = employee_directory_page(filters, number=request.GET.get("page"), per_page=PAGE_SIZE, counts=counts)
+    paginator = page.paginator
+    # Each sortable header links to its sort, or to the reverse if already sorted by it.
+    sort_headers = {
+        key: {
+            "url": _query_string(request.GET, sort=f"-{key}" if filters.sort == key else key, page=None),
+            "state": "ascending"
+            if filters.sort == key
+            else "descending"
+            if filters.sort == f"-{key}"
+            else "",
+        }
+        for key in SORTABLE
+    }
+    context = {
+        "employees": page.object_list,
+        "page": page,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "ellipsis": Paginator.ELLIPSIS,
+        "page_query": _query_string(request.GET, page=None).lstrip("?"),
+        "filter_query": _query_string(request.GET, page=None),
+        "counts": counts,
+        "not_invited_count": counts.of(Progress.NOT_INVITED),
+        "filter_form": filter_form,
+        "filters": filters,
+        "filtered": filters != EmployeeFilters(sort=filters.sort),
+        "departments": employee_departments(),
+        "locations": employee_locations(),
+        "sort_headers": sort_headers,
+    }
+    return render(request, "employees/list.html", context)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_http_methods(["GET", "POST"])
+def employee_add(request: HttpRequest) -> HttpResponse:
+    form = EmployeeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            employee = employee_create(**form.cleaned_data, actor=request.user)
+        except IntegrityError:
+            # Someone added the same code between validation and saving.
+            form.add_error("code", EmployeeForm.code_taken_message)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": employee.full_name})
+            return redirect("employees:list")
+    return render(request, "employees/create.html", {"form": form})
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_POST
+def employee_invite(request: HttpRequest) -> HttpResponse:
+    form = EmployeeInviteForm(request.POST)
+    if not form.is_valid():
+        for error in form.non_field_errors():
+            messages.error(request, str(error))
+        return redirect("employees:list")
+    if form.cleaned_data["all_not_invited"]:
+        # Locked, and read inside the transaction below: a second click waits, then finds
+        # these people invited and leaves them alone (no second e-mail each).
+        chosen = employees_not_invited().select_for_update()
+    else:
+        chosen = employees_for_ids(form.cleaned_data["employee_ids"])
+    # All or none: the e-mails go out (after commit) only if every invitation was saved.
+    with transaction.atomic():
+        sent = len(invitations_create(employees=chosen, actor=request.user))
+    if sent:
+        messages.success(
+            request,
+            ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", sent) % {"count": sent},
+        )
+    elif form.cleaned_data["all_not_invited"]:
+        messages.info(request, _("No invitations sent: everyone has been invited already."))
+    else:
+        messages.warning(request, _("No invitations sent: none of the selected employees can be invited."))
+    return redirect("employees:list")
+
+
+#: Why the newest verification failed, in HR's words (codes: verification.errors.ErrorCode).
+STAFF_REASONS = {
+    "too_many_wrong_otps": gettext_lazy(
+        "Locked: too many wrong OTPs within 24 hours. The link now only allows withdrawal; send a "
+        "new invitation to let them verify again."
+    ),
+    "not_found": gettext_lazy("CoWIN has no record for this name on this number."),
+    "invalid_mobile": gettext_lazy("CoWIN did not accept the mobile number."),
+    "service_busy": gettext_lazy("CoWIN was busy for too long; they can try again."),
+    "failed": gettext_lazy("CoWIN refused the request; they can try again later."),
+}
+
+
+def _detail(employee_id: int) -> HttpResponse:
+    return redirect("employees:detail", employee_id=employee_id)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_GET
+def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
+    employee = access_employee(employee_id)
+    events.employee_viewed(employee, actor=request.user)  # the employee can see who looked
+    history = [(event, action_label(event.action)) for event in employee_history(employee)]
+    invitations_ = employee_invitations(employee)
+    attempt = employee_attempt_latest(employee)
+    context = {
+        "employee": employee,
+        "invitations": invitations_,
+        "attempt": attempt,
+        "attempt_reason": STAFF_REASONS.get(attempt.error_code, "") if attempt is not None else "",
+        "attempt_mobile_last4": (attempt.mobile or "")[-4:] if attempt is not None else "",
+        "history": history,
+        "can_remind": invitations_to_remind(manual=True).filter(employee=employee).exists(),
+    }
+    return render(request, "employees/detail.html", context)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_http_methods(["GET", "POST"])
+def employee_edit(request: HttpRequest, employee_id: int) -> HttpResponse:
+    employee = access_employee(employee_id)
+    form = EmployeeEditForm(request.POST if request.method == "POST" else None, employee=employee)
+    if request.method == "POST" and form.is_valid():
+        changes = dict(form.cleaned_data)
+        if not changes.get("mobile"):
+            changes.pop("mobile")  # blank keeps the number on record
+        try:
+            employee_update(employee=employee, actor=request.user, **changes)
+        except IntegrityError:
+            form.add_error("code", EmployeeForm.code_taken_message)
+        else:
+            messages.success(request, _("%(name)s was saved.") % {"name": employee.full_name})
+            return _detail(employee.pk)
+    return render(request, "employees/edit.html", {"form": form, "employee": employee})
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_POST
+def employee_deactivate(request: HttpRequest, employee_id: int) -> HttpResponse:
+    employee = access_employee(employee_id)
+    if employee_set_active(employee=employee, active=False, actor=request.user):
+        messages.success(
+            request,
+            _("%(name)s was deactivated: kept on record, left out of the numbers.")
+            % {"name": employee.full_name},
+        )
+    return _detail(employee.pk)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_POST
+def employee_reactivate(request: HttpRequest, employee_id: int) -> HttpResponse:
+    employee = access_employee(employee_id)
+    if employee_set_active(employee=employee, active=True, actor=request.user):
+        messages.success(request, _("%(name)s is active again.") % {"name": employee.full_name})
+    return _detail(employee.pk)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_POST
+def employee_invite_one(request: HttpRequest, employee_id: int) -> HttpResponse:
+    employee = access_employee(employee_id)
+    if not employee.is_active:
+        messages.warning(
+            request, _("No invitation sent: %(name)s is inactive.") % {"name": employee.full_name}
+        )
+        return _detail(employee.pk)
+    invitation_create(employee=employee, actor=request.user)
+    messages.success(request, _("Invitation sent to %(name)s.") % {"name": employee.full_name})
+    return _detail(employee.pk)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_POST
+def employee_remind(request: HttpRequest, employee_id: int) -> HttpResponse:
+    """Re-send the employee's live invitation as a reminder (the reminder rules apply: not
+    answered yet, at most one e-mail a day)."""
+    employee = access_employee(employee_id)
+    if not reminder_request(employee=employee, actor=request.user):
+        messages.warning(
+            request,
+            _(
+                "No reminder sent: %(name)s has no open invitation, has answered, or was e-mailed "
+                "in the last 24 hours."
+            )
+            % {"name": employee.full_name},
+        )
+        return _detail(employee.pk)
+    messages.success(request, _("A reminder is on its way to %(name)s.") % {"name": employee.full_name})
+    return _detail(employee.pk)

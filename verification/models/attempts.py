@@ -1,0 +1,128 @@
+"""Verification attempts (an explicit state machine) and the signed statuses they store.
+
+The database is the truth for where every verification stands; Celery messages only say
+"look at attempt N" (see verification/attempts/).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from verification.crypto import EncryptedTextField
+from verification.models.consent import Consent
+from verification.models.employees import Employee
+from verification.providers.base import VaccinationStatus
+
+
+class VerificationAttempt(models.Model):
+    """One try at verifying an employee, as an explicit state machine.
+
+    created -> otp_sent -> otp_submitted -> verified | failed | expired | cancelled
+    (a wrong OTP goes back to otp_sent; a resend goes from otp_sent/expired to created).
+    """
+
+    class State(models.TextChoices):
+        CREATED = "created", _("Sending OTP")
+        OTP_SENT = "otp_sent", _("OTP sent")
+        OTP_SUBMITTED = "otp_submitted", _("Checking OTP")
+        VERIFIED = "verified", _("Verified")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("OTP expired")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Review(models.TextChoices):
+        """HR's review of a status verified through a number the employee entered."""
+
+        PENDING = "pending", _("Awaiting review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    TERMINAL = (State.VERIFIED, State.FAILED, State.CANCELLED)
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="attempts")
+    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="attempts")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.CREATED)
+    # The number the OTP goes to (encrypted) and the name sent to CoWIN. The number is the one
+    # on file unless ``mobile_changed``: the employee entered another, which never replaces
+    # the number on file.
+    mobile = EncryptedTextField(null=True, blank=True)
+    full_name = models.CharField(max_length=150)
+    mobile_changed = models.BooleanField(default=False)
+    # "" (no review needed) or Review: set to pending when a changed number verified.
+    review = models.CharField(max_length=10, choices=Review.choices, blank=True, default="")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Digest of the id the browser session that submitted the current OTP keeps: that
+    # session may see the result (services.employee_access).
+    otp_submitter = models.CharField(max_length=64, blank=True)
+    # Provider transaction of the current OTP.
+    txn_id = models.CharField(max_length=100, blank=True)
+    otp_sent_at = models.DateTimeField(null=True, blank=True)
+    otp_expires_at = models.DateTimeField(null=True, blank=True)
+    # The OTP the employee typed, encrypted, kept only until it has been confirmed.
+    otp = EncryptedTextField(null=True, blank=True)
+    otp_submitted_at = models.DateTimeField(null=True, blank=True)
+    # Set (atomically) just before the one provider confirm call for the current OTP.
+    confirm_started_at = models.DateTimeField(null=True, blank=True)
+    # Access token from confirm, encrypted, kept until the status is stored.
+    token = EncryptedTextField(null=True, blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    # When a worker should look at this attempt next; the sweep re-enqueues overdue ones.
+    next_action_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    otp_sends = models.PositiveSmallIntegerField(default=0)
+    # Wrong tries of the current OTP (reset when a new OTP is sent). The long-term cap counts
+    # the audit trail's otp.rejected events (services.attempts.wrong_otps_recent).
+    wrong_otps = models.PositiveSmallIntegerField(default=0)
+    tries_left = models.PositiveSmallIntegerField(null=True, blank=True)
+    retries = models.PositiveSmallIntegerField(default=0)
+    # The last thing the employee should be told (verification.errors.ErrorCode), and when
+    # they may send a new OTP.
+    error_code = models.CharField(max_length=32, blank=True)
+    retry_after = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["state", "next_action_at"]),
+            # HR's review list: the few attempts awaiting review, from a small partial index.
+            models.Index(
+                fields=["finished_at"],
+                condition=models.Q(review="pending"),
+                name="attempt_review_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.pk} ({self.state})"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in self.TERMINAL
+
+
+class StatusRecord(models.Model):
+    """A verified vaccination status with the provider's signed evidence. Erased on withdrawal."""
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="status_records")
+    # One record per attempt: a task delivered twice cannot write a second one.
+    attempt = models.OneToOneField(
+        VerificationAttempt, on_delete=models.CASCADE, related_name="status_record"
+    )
+    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="status_records")
+    status = models.PositiveSmallIntegerField(choices=VaccinationStatus.choices)
+    verified_at = models.DateTimeField()
+    evidence = models.TextField()
+    key_id = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["-verified_at"]
+
+    def __str__(self) -> str:
+        return f"Status {self.status} for employee {self.employee_id}"

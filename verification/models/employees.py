@@ -1,0 +1,82 @@
+"""Employees: the people an organization asks, and where each stands (kept on the row, so the
+dashboard is one GROUP BY).
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
+
+from verification.crypto import EncryptedTextField
+from verification.providers.base import VaccinationStatus
+
+
+class Progress(models.TextChoices):
+    """Where an employee stands, kept on the employee row so dashboards are one GROUP BY."""
+
+    NOT_INVITED = "not_invited", _("Not invited")
+    INVITED = "invited", _("Invited")
+    CONSENTED = "consented", _("Consented, verifying")
+    VERIFIED = "verified", _("Verified")
+    # Verified through a mobile number the employee entered instead of the one on file: the
+    # status is kept as evidence and counts once HR approves it.
+    AWAITING_REVIEW = "review", _("Awaiting HR review")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    FAILED = "failed", _("Verification failed")
+
+
+class Employee(models.Model):
+    code = models.CharField(_("employee code"), max_length=40, unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    email = models.EmailField(_("email"), db_index=True)
+    # E.164 (+91XXXXXXXXXX), encrypted; mobile_last4 is what people are shown.
+    mobile = EncryptedTextField(_("mobile"), null=True, blank=True)
+    mobile_last4 = models.CharField(max_length=4, blank=True)
+    mobile_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    department = models.CharField(_("department"), max_length=100, blank=True)
+    location = models.CharField(_("location"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    #: When the employee was last deactivated (None while active): retention counts from it.
+    deactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    progress = models.CharField(max_length=16, choices=Progress.choices, default=Progress.NOT_INVITED)
+    # The current verified status (None: none on record). Erased on withdrawal.
+    vaccination_status = models.PositiveSmallIntegerField(
+        choices=VaccinationStatus.choices, null=True, blank=True
+    )
+    status_verified_at = models.DateTimeField(null=True, blank=True)
+    #: When the newest invitation was created (None: never invited); set by invitation_create
+    #: in the invitation's transaction, so the directory and exports need no join for it.
+    last_invited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["full_name", "code"]
+        indexes = [
+            # The directory's counts: one GROUP BY read from this index alone.
+            models.Index(fields=["is_active", "progress"]),
+            # A directory page is an index scan in its order, cut by LIMIT: by name (either
+            # direction), and by department or location, filtered or sorted, then by name.
+            # The department and location ones also list the names on record in a few
+            # lookups (selectors.employee_departments).
+            models.Index(fields=["full_name", "code"], name="employee_name_code"),
+            models.Index(fields=["department", "full_name", "code"], name="employee_department_name"),
+            models.Index(fields=["location", "full_name", "code"], name="employee_location_name"),
+            # The search (icontains: UPPER(col) LIKE UPPER('%term%')) through trigrams. The
+            # expression must be the one icontains writes, or the planner cannot use it. The
+            # pg_trgm extension is created in the public schema by tenants' migration 0005.
+            *(
+                GinIndex(OpClass(Upper(field), name="gin_trgm_ops"), name=f"employee_{field}_trgm")
+                for field in ("full_name", "code", "email")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.code})"
+
+    @property
+    def mobile_masked(self) -> str:
+        return f"••••••{self.mobile_last4}" if self.mobile_last4 else ""

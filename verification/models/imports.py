@@ -1,0 +1,49 @@
+"""Uploads of employee files, from preview to import."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from verification.crypto import EncryptedBinaryField
+
+
+class ImportJob(models.Model):
+    """A CSV/XLSX upload of employees: validated into a preview, written only when HR confirms.
+
+    The file is kept in the database (bounded by IMPORT_MAX_BYTES) so any worker can read it,
+    encrypted like mobile numbers (it holds them), and dropped (emptied) once the job is
+    done, cancelled or failed.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        VALIDATING = "validating", _("Checking")
+        VALIDATED = "validated", _("Ready to import")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=255)
+    content = EncryptedBinaryField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    # {"create": n, "update": n, "unchanged": n, "error": n}
+    summary = models.JSONField(default=dict, blank=True)
+    # [{"line": n, "column": "...", "message": "..."}], capped
+    errors = models.JSONField(default=list, blank=True)
+    failure = models.CharField(max_length=300, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.status})"

@@ -1,1 +1,0 @@
-"""Views of an organization's site: dashboard (staff), employees (staff), consent (employees)."""
