@@ -4,6 +4,11 @@ The test database gets, once per session: the public site, the template schema, 
 organizations, "alpha" and "bravo", each with an owner. Tests activate the organization they
 need explicitly (django-tenants otherwise leaves the connection on whatever schema the last
 request used).
+
+Here: those organizations (``org_a``, ``org_b``), the default-language and public-schema rules
+of every test, the public site's client, the live server, the CoWIN sandbox over HTTP, one real
+Celery worker and ``committed_db``. Fixtures of one app or room live in a conftest.py beside its
+tests; plain helpers (clients of an organization's site, ``signed_in``) in portal/testing.py.
 """
 
 from __future__ import annotations
@@ -18,31 +23,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
-OWNER_PASSWORD = "correct-horse-battery-9"
-
-
-@dataclass(frozen=True)
-class OrgFixture:
-    slug: str
-    schema_name: str
-    host: str
-    owner_email: str
-
-    def get(self):  # type: ignore[no-untyped-def]
-        from tenants.models import Organization
-
-        return Organization.objects.get(schema_name=self.schema_name)
-
-
-def _org(slug: str) -> OrgFixture:
-    from tenants.validators import domain_for, schema_name_for
-
-    return OrgFixture(
-        slug=slug,
-        schema_name=schema_name_for(slug),
-        host=domain_for(slug),
-        owner_email=f"owner@{slug}.example",
-    )
+from portal.testing import OWNER_PASSWORD, OrgFixture, host_client, org_fixture
 
 
 @pytest.fixture(scope="session")
@@ -85,12 +66,12 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 @pytest.fixture
 def org_a() -> OrgFixture:
-    return _org("alpha")
+    return org_fixture("alpha")
 
 
 @pytest.fixture
 def org_b() -> OrgFixture:
-    return _org("bravo")
+    return org_fixture("bravo")
 
 
 @pytest.fixture(autouse=True)
@@ -111,11 +92,6 @@ def _public_schema_between_tests() -> Iterator[None]:
     yield
     if hasattr(connection, "set_schema_to_public"):
         connection.set_schema_to_public()
-
-
-def host_client(host: str) -> Client:
-    """A test client whose requests go to ``host`` (an organization's or the public site)."""
-    return Client(HTTP_HOST=host)
 
 
 @pytest.fixture
@@ -310,32 +286,3 @@ def sandbox(live_server_url, settings) -> Iterator[Sandbox]:  # type: ignore[no-
     store.reset()
     yield sandbox
     store.reset()
-
-
-# --- Signed-in staff ------------------------------------------------------------------------
-
-
-def signed_in(org: OrgFixture, email: str | None = None, *, second_factor: bool = True) -> Client:
-    """A client of ``org``'s site signed in as ``email`` (default: the owner).
-
-    With ``second_factor`` the session has also passed two-factor sign-in (through a backup-code
-    device made for the test), as every Owner and HR Admin must before any staff page.
-    """
-    from django.contrib.auth.models import User
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_static.models import StaticDevice
-    from django_tenants.utils import schema_context
-
-    client = host_client(org.host)
-    with schema_context(org.schema_name):
-        # Sessions live in the organization's schema, so sign in from inside it.
-        user = User.objects.get(username=email or org.owner_email)
-        client.force_login(user)
-        if second_factor:
-            device, _ = StaticDevice.objects.get_or_create(
-                user=user, name="test device", defaults={"confirmed": True}
-            )
-            session = client.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
-    return client

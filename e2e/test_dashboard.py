@@ -8,8 +8,8 @@ import uuid
 import pytest
 from django_tenants.utils import schema_context
 
-from conftest import OWNER_PASSWORD
-from e2e.conftest import wait_for
+from e2e.helpers import wait_for
+from portal.testing import OWNER_PASSWORD
 from verification.models import DailySnapshot, Employee, Progress, VaccinationStatus
 
 pytestmark = [pytest.mark.e2e]

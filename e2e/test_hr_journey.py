@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from django_tenants.utils import schema_context
 
-from conftest import OWNER_PASSWORD
-from e2e.conftest import DESKTOP, PHONE, wait_for
+from e2e.helpers import DESKTOP, PHONE, wait_for
+from portal.testing import OWNER_PASSWORD
 from verification.dashboard.buckets import BUCKET_KEYS
 from verification.models import Employee, ImportJob
 

@@ -10,11 +10,10 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from conftest import OWNER_PASSWORD
-from e2e.conftest import DESKTOP, PHONE, wait_for
-from verification.employees.services import employee_create
-from verification.invitations.services import invitation_create
+from e2e.helpers import DESKTOP, PHONE, wait_for
+from portal.testing import OWNER_PASSWORD
 from verification.models import Consent, Employee, Invitation, StatusRecord
+from verification.tests.factories import EmployeeFactory, InvitationFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
@@ -27,11 +26,11 @@ def invited(celery_worker_process, committed_db, sandbox, org_a):  # type: ignor
     def invite(mobile: str, name: str) -> tuple[Employee, str]:
         email = f"{uuid.uuid4().hex[:10]}@staff.example"
         with schema_context(org_a.schema_name):
-            employee = employee_create(
+            employee = EmployeeFactory.create(
                 code=f"W-{uuid.uuid4().hex[:6]}", full_name=name, email=email, mobile=mobile
             )
             created.append(employee.pk)
-            invitation_create(employee=employee)
+            InvitationFactory.create(employee=employee)
         message = wait_for(lambda: sandbox.inbox(to=email, kind="email"))[0]
         link = re.search(r"http://\S+/c/[\w-]+/", message["text"])
         assert link

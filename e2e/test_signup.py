@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from django_tenants.utils import schema_exists
 
-from e2e.conftest import DESKTOP, totp_enrol
+from e2e.helpers import DESKTOP, totp_enrol
 from tenants.models import Organization
 from tenants.services import organization_drop
 from tenants.validators import schema_name_for

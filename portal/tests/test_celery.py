@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -148,3 +149,15 @@ def test_worker_recovers_when_the_database_drops_its_connection(celery_worker_pr
         assert traces[0].split(":")[3] != traces[1].split(":")[3]
     finally:
         _cleanup(token, org_a.schema_name)
+
+
+@pytest.mark.django_db
+def test_beat_takes_snapshots_hourly_and_sends_reminders_through_the_fan_out():
+    schedule: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE
+    jobs = {entry["args"][0]: entry for entry in schedule.values() if entry.get("args")}
+    for task, every in (
+        ("verification.tasks.snapshot_take_task", 60 * 60),
+        ("verification.tasks.reminders_plan_task", 15 * 60),
+    ):
+        assert jobs[task]["task"] == "tenants.tasks.for_each_organization"
+        assert jobs[task]["schedule"] == every

@@ -15,10 +15,9 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from conftest import OrgFixture, host_client, signed_in
 from portal.logscrub import MARKER, TokenScrubFilter, scrub
-from verification.employees.services import employee_create
-from verification.invitations.services import invitation_create
+from portal.testing import OrgFixture, host_client, signed_in
+from verification.tests.factories import EmployeeFactory, InvitationFactory
 
 
 class _Records(logging.Handler):
@@ -58,10 +57,10 @@ def records() -> Iterator[_Records]:
 
 def _consent_token(org: OrgFixture) -> str:
     with schema_context(org.schema_name):
-        employee = employee_create(
+        employee = EmployeeFactory.create(
             code=f"LOG-{uuid.uuid4().hex[:6]}", full_name="Log Me", email="log@a.example"
         )
-        return invitation_create(employee=employee).token
+        return InvitationFactory.create(employee=employee).token
 
 
 def test_every_configured_handler_scrubs():

@@ -10,9 +10,10 @@ from axes.models import AccessAttempt
 from django.test import Client, RequestFactory
 from django_tenants.utils import schema_context
 
-from conftest import OWNER_PASSWORD, signed_in
 from portal.proxies import client_ip
-from tenants.members import Role, member_create
+from portal.testing import OWNER_PASSWORD, signed_in
+from tenants.members import Role
+from tenants.tests.factories import StaffUserFactory
 from verification.models import AuditEvent
 
 PROXY = "10.0.0.5"
@@ -73,7 +74,7 @@ def _sign_in(org, remote: str, forwarded: str | None, email: str) -> int:  # typ
 def viewer_email(org_a) -> str:  # type: ignore[no-untyped-def]
     email = f"lock-{uuid.uuid4().hex[:8]}@alpha.example"
     with schema_context(org_a.schema_name):
-        member_create(email=email, full_name="L", password=OWNER_PASSWORD, role=Role.VIEWER)
+        StaffUserFactory.create(email=email, full_name="L", password=OWNER_PASSWORD, role=Role.VIEWER)
     return email
 
 

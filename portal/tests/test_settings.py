@@ -12,18 +12,8 @@ from django.conf import settings
 from django.core.checks import run_checks
 from django.test import override_settings
 
-PRODUCTION_ENV = {
-    "DJANGO_SETTINGS_MODULE": "portal.settings.production",
-    "SECRET_KEY": "x" * 64,
-    "ALLOWED_HOSTS": ".tika.example",
-    "DATABASE_URL": "postgres://tika@db.invalid/tika",
-    "REDIS_URL": "redis://redis.invalid:6379/0",
-    "EMAIL_URL": "smtp+tls://mailer@smtp.invalid:587",
-    "KYCVS_BASE_URL": "https://cowin.invalid",
-    "KYCVS_API_KEY": "partner-key",
-    "KYCVS_VERIFY_KEY": "https://cowin.invalid/jwks.json",
-    "FIELD_ENCRYPTION_KEYS": "x8HEd1iY_MjrmKIvMvBYIrOUl2rdzcTGpUdiD5u0cQo=",
-}
+from portal.testing import PRODUCTION_ENV
+from verification.providers.certificate.tests.certificates import ISSUER_KEY, OTHER_KEY, public_pem
 
 
 def _load_production_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -164,3 +154,21 @@ def test_an_upload_of_the_largest_accepted_size_never_touches_the_disk() -> None
         handler = MemoryFileUploadHandler()
         handler.handle_raw_input(io.BytesIO(), {}, content_length=limit + 16 * 1024, boundary="b")
         assert handler.activated, limit
+
+
+def test_a_bad_issuer_key_file_stops_the_project_at_start(tmp_path, settings):
+    from django.core.checks import run_checks
+
+    from verification.providers.certificate.tests.certificates import DATA
+
+    settings.CERTIFICATE_ISSUER_KEYS = str(tmp_path / "missing.pem")
+    assert [e.id for e in run_checks() if e.id == "portal.E004"] == ["portal.E004"]
+    demo = tmp_path / "demo.pem"
+    demo.write_bytes((DATA / "divoc-demo-public.pem").read_bytes())
+    settings.CERTIFICATE_ISSUER_KEYS = str(demo)
+    errors = [e for e in run_checks() if e.id == "portal.E004"]
+    assert errors and "demo key" in errors[0].msg
+    good = tmp_path / "good.pem"
+    good.write_bytes(public_pem(ISSUER_KEY) + public_pem(OTHER_KEY))
+    settings.CERTIFICATE_ISSUER_KEYS = str(good)
+    assert not [e for e in run_checks() if e.id == "portal.E004"]

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django_tenants.utils import schema_context
 
-from conftest import OWNER_PASSWORD, host_client, signed_in
+from portal.testing import OWNER_PASSWORD, host_client, signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django_tenants.utils import schema_context
 
-from tenants.services import organization_create
+from tenants.tests.factories import OrganizationFactory
 from verification.employees.services import employee_create
 from verification.models import AuditEvent
 
@@ -33,9 +33,7 @@ def test_events_cannot_be_changed_or_removed_through_the_model(org_a):
     ],
 )
 def test_the_database_refuses_to_change_events_in_every_organization(org_a, sql):
-    organization_create(
-        name="Kappa", slug="kappa", owner_name="K", owner_email="k@kappa.example", owner_password="x"
-    )
+    OrganizationFactory.create(slug="kappa")
     for schema in (org_a.schema_name, "org_kappa"):  # kappa: cloned from the template after the fact
         with schema_context(schema):
             employee_create(code="AU-2", full_name="A B", email="a@b.example")

@@ -277,13 +277,12 @@ def test_mo_holds_exactly_the_po_translations() -> None:
 def test_employee_who_switches_to_hindi_reads_the_notice_in_hindi(org_a) -> None:  # type: ignore[no-untyped-def]
     from django_tenants.utils import schema_context
 
-    from conftest import host_client
-    from verification.employees.services import employee_create
-    from verification.invitations.services import invitation_create
+    from portal.testing import host_client
+    from verification.tests.factories import EmployeeFactory, InvitationFactory
 
     with schema_context(org_a.schema_name):
-        employee = employee_create(code="HI-1", full_name="Asha Rao", email="asha@staff.example")
-        token = invitation_create(employee=employee).token
+        employee = EmployeeFactory.create(code="HI-1", full_name="Asha Rao", email="asha@staff.example")
+        token = InvitationFactory.create(employee=employee).token
     client = host_client(org_a.host)
     notice = f"/c/{token}/"
     switched = client.post("/i18n/setlang/", {"language": "hi", "next": notice})

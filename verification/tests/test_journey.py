@@ -1,28 +1,24 @@
 """The employee's whole journey with a real Celery worker and the sandbox over HTTP:
 invitation e-mail -> consent -> details -> OTP from the SMS inbox -> signed status.
 
-Data here is committed (the worker is another process), so each test cleans up its employees.
+Data here is committed (the worker is another process), so each test cleans up its employees
+(the ``journey`` fixture, verification/conftest.py).
 """
 
 from __future__ import annotations
 
 import re
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from conftest import host_client
-from verification.employees.services import employee_create
-from verification.invitations.services import invitation_create
+from portal.testing import host_client
 from verification.models import (
     AuditEvent,
     Consent,
-    Employee,
     Invitation,
     Progress,
     StatusRecord,
@@ -31,108 +27,6 @@ from verification.models import (
 
 pytestmark = [pytest.mark.worker]
 State = VerificationAttempt.State
-
-
-@pytest.fixture
-def journey(celery_worker_process, committed_db, sandbox, org_a) -> Iterator[Journey]:  # type: ignore[no-untyped-def]
-    j = Journey(sandbox=sandbox, org=org_a, worker=celery_worker_process)
-    yield j
-    j.cleanup()
-
-
-class Journey:
-    def __init__(self, sandbox, org, worker) -> None:  # type: ignore[no-untyped-def]
-        self.worker = worker
-        self.sandbox = sandbox
-        self.org = org
-        self.client = host_client(org.host)
-        self.employee_ids: list[int] = []
-
-    # --- set-up, as HR would ---------------------------------------------------------------
-
-    def employee(self, mobile: str, name: str) -> Employee:
-        with schema_context(self.org.schema_name):
-            employee = employee_create(
-                code=f"E-{uuid.uuid4().hex[:8]}",
-                full_name=name,
-                email=f"{uuid.uuid4().hex[:10]}@staff.example",
-                mobile=mobile,
-            )
-        self.employee_ids.append(employee.pk)
-        return employee
-
-    def invite(self, employee: Employee) -> str:
-        """Invite; wait for the e-mail in the dev inbox; return the link's token."""
-        with schema_context(self.org.schema_name):
-            invitation_create(employee=employee)
-        message = self.wait(lambda: (self.sandbox.inbox(to=employee.email, kind="email") or [None])[0])
-        assert "/c/" in message["text"] and message["html"]
-        link = re.search(r"https?://\S+/c/([\w-]+)/", message["text"])
-        assert link, message["text"]
-        assert link.group(0).startswith(f"http://{self.org.host}:")
-        return link.group(1)
-
-    def cleanup(self) -> None:
-        with schema_context(self.org.schema_name):
-            Employee.objects.filter(pk__in=self.employee_ids).delete()
-
-    # --- the employee ----------------------------------------------------------------------
-
-    def wait(self, probe, timeout: float = 30.0):  # type: ignore[no-untyped-def]
-        deadline = time.monotonic() + timeout
-        while True:
-            value = probe()
-            if value:
-                return value
-            assert time.monotonic() < deadline, f"timed out; worker log ends:\n{self.worker.log()[-3000:]}"
-            time.sleep(0.1)
-
-    def consent_and_send_otp(self, token: str, mobile: str, name: str, *, number: str = "on_file") -> None:
-        """Consent, then send the details: the number on file (``mobile`` is that number, as
-        the person knows it), or with ``number="other"`` ``mobile`` typed in instead."""
-        assert self.client.get(f"/c/{token}/").status_code == 200
-        assert self.client.post(f"/c/{token}/agree/", {"agree": "on"})["Location"] == f"/c/{token}/details/"
-        details = {"full_name": name, "number": number, "mobile": mobile if number == "other" else ""}
-        response = self.client.post(f"/c/{token}/details/", details)
-        assert response["Location"] == f"/c/{token}/otp/", response.content.decode()[:2000]
-
-    def panel(self, token: str) -> tuple[str, str]:
-        """(state, html) of the OTP panel, as the page's polling sees it; state 'redirect:<url>'."""
-        response = self.client.get(f"/c/{token}/otp/state/")
-        if "HX-Redirect" in response:
-            return f"redirect:{response['HX-Redirect']}", ""
-        html = response.content.decode()
-        match = re.search(r'data-state="(\w+)"', html)
-        assert match, html
-        return match.group(1), html
-
-    def wait_panel(self, token: str, *states: str) -> str:
-        """Poll the panel until its state starts with one of ``states``; return its HTML (or
-        the 'redirect:<url>' marker)."""
-
-        def probe() -> str | None:
-            state, html = self.panel(token)
-            return (html or state) if state.startswith(states) else None
-
-        return self.wait(probe)
-
-    def submit_otp(self, token: str, otp: str) -> None:
-        assert self.client.post(f"/c/{token}/otp/", {"otp": otp}).status_code == 302
-
-    def verify(self, token: str, mobile: str, name: str, *, number: str = "on_file") -> str:
-        """Consent, enter the right OTP, wait for the result page; return its HTML."""
-        self.consent_and_send_otp(token, mobile, name, number=number)
-        self.wait_panel(token, State.OTP_SENT)
-        self.submit_otp(token, self.sandbox.last_otp(mobile))
-        redirect = self.wait_panel(token, "redirect:")
-        assert redirect == f"redirect:/c/{token}/done/" or redirect.endswith(f"/c/{token}/done/")
-        page = self.client.get(f"/c/{token}/done/")
-        assert page.status_code == 200
-        return page.content.decode()
-
-    def employee_row(self, employee: Employee) -> Employee:
-        with schema_context(self.org.schema_name):
-            return Employee.objects.get(pk=employee.pk)
 
 
 @pytest.mark.parametrize(
@@ -212,7 +106,7 @@ def test_the_number_on_file_is_the_default_and_gets_the_sms(journey):
 
 
 def test_another_number_keeps_the_one_on_file_and_counts_once_hr_approves(journey):
-    from conftest import signed_in
+    from portal.testing import signed_in
 
     employee = journey.employee("9000000099", "Ravi  Kumar")
     token = journey.invite(employee)
@@ -253,7 +147,7 @@ def test_another_number_keeps_the_one_on_file_and_counts_once_hr_approves(journe
 
 
 def test_hr_rejects_a_changed_number_and_the_status_is_erased(journey):
-    from conftest import signed_in
+    from portal.testing import signed_in
 
     employee = journey.employee("9000000099", "Imran Khan")
     token = journey.invite(employee)
@@ -373,7 +267,7 @@ def test_a_new_otp_gets_every_try_again(journey, settings):
 
 
 def test_too_many_wrong_otps_in_a_day_lock_the_link_until_hr_re_invites(journey, settings):
-    from conftest import signed_in
+    from portal.testing import signed_in
     from verification.invitations.selectors import access_invitation
 
     employee = journey.employee("9000000021", "Sunil Das")

@@ -16,18 +16,23 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from conftest import OrgFixture, signed_in
-from tenants.members import Role, member_create
+from portal.testing import OrgFixture, signed_in
+from tenants.members import Role
+from tenants.tests.factories import StaffUserFactory
 from verification.crypto import token_digest
-from verification.invitations.services import invitation_create
 from verification.models import (
-    Consent,
     Employee,
-    ImportJob,
     StaffInvitation,
     StatusRecord,
     VerificationAttempt,
     ViewCode,
+)
+from verification.tests.factories import (
+    ConsentFactory,
+    ImportJobFactory,
+    InvitationFactory,
+    StatusRecordFactory,
+    VerificationAttemptFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +90,7 @@ def foreign_token(org_b: OrgFixture) -> dict[str, str]:
         employee = Employee.objects.create(
             pk=FOREIGN_ID, code="B-1", full_name="B Person", email="b@b.example"
         )
-        ImportJob.objects.create(pk=FOREIGN_ID, filename="b.csv", content=b"")
+        ImportJobFactory.create(pk=FOREIGN_ID, filename="b.csv", content=b"")
         owner_b = User.objects.get(username=org_b.owner_email)
         User.objects.create_user(pk=FOREIGN_ID, username="mate@bravo.example", password="x-long-pass-1")
         join_token = "b-join-token-" + "x" * 30
@@ -97,29 +102,16 @@ def foreign_token(org_b: OrgFixture) -> dict[str, str]:
             invited_by=owner_b,
             expires_at=timezone.now() + timedelta(days=7),
         )
-        invitation = invitation_create(employee=employee)
-        consent = Consent.objects.create(
-            employee=employee, invitation=invitation, decision="given", notice_version="t", language="en"
-        )
-        attempt = VerificationAttempt.objects.create(
+        invitation = InvitationFactory.create(employee=employee)
+        consent = ConsentFactory.create(invitation=invitation)
+        attempt = VerificationAttemptFactory.create(
             pk=FOREIGN_ID,
-            employee=employee,
             consent=consent,
-            state=VerificationAttempt.State.VERIFIED,
-            full_name="B Person",
             mobile_changed=True,
             review=VerificationAttempt.Review.PENDING,
             finished_at=timezone.now(),
         )
-        StatusRecord.objects.create(
-            employee=employee,
-            attempt=attempt,
-            consent=consent,
-            status=2,
-            verified_at=timezone.now(),
-            evidence="h.p.s",
-            key_id="k",
-        )
+        StatusRecordFactory.create(attempt=attempt)
         return {"account:join": join_token, "": invitation.token}
 
 
@@ -174,9 +166,9 @@ def _expected(name: str, role: Role) -> set[int]:
 def test_role_matrix_over_every_url(org_a, role):
     email = f"{role.value}-matrix@alpha.example"
     with schema_context(org_a.schema_name):
-        member_create(email=email, full_name="M", password="x-long-pass-2", role=role)
+        StaffUserFactory.create(email=email, full_name="M", password="x-long-pass-2", role=role)
         employee = Employee.objects.create(code="M-1", full_name="Matrix Person", email="m@a.example")
-        job = ImportJob.objects.create(filename="m.csv", content=b"code,full name,email\n")
+        job = ImportJobFactory.create(filename="m.csv", content=b"code,full name,email\n")
     client = signed_in(org_a, email)
     for name, pattern in _patterns():
         if name in ("logout", "account:2fa_setup", "account:2fa_verify") or name.endswith(

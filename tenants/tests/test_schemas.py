@@ -1,0 +1,69 @@
+"""Organizations' schemas cloned from the template: content types and permissions come along,
+everything migrated, and a missing or outdated template (or clone function) handled loudly."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django_tenants.utils import schema_context, schema_exists
+
+from tenants.models import Organization
+from tenants.services import organization_create
+from tenants.tests.factories import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _count(schema: str, table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*) FROM "{schema}"."{table}"')  # noqa: S608 - test-only names
+        return int(cursor.fetchone()[0])
+
+
+def test_new_organization_has_the_templates_content_types_and_permissions():
+    OrganizationFactory.create(slug="gamma")
+    for table in ("django_content_type", "auth_permission", "auth_group", "django_migrations"):
+        assert _count("org_gamma", table) == _count(settings.TENANT_BASE_SCHEMA, table) > 0
+
+
+def test_template_and_tenants_are_fully_migrated(org_a):
+    for schema in (settings.TENANT_BASE_SCHEMA, org_a.schema_name):
+        with schema_context(schema):
+            executor = MigrationExecutor(connection)
+            plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+            assert plan == [], f"{schema} has unapplied migrations"
+
+
+def test_missing_template_fails_loudly_instead_of_migrating():
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER SCHEMA {settings.TENANT_BASE_SCHEMA} RENAME TO template_moved_away")
+    with pytest.raises(ImproperlyConfigured, match="template schema"):
+        organization_create(
+            name="Delta", slug="delta", owner_name="D", owner_email="d@delta.example", owner_password="x"
+        )
+    assert not Organization.objects.filter(slug="delta").exists()
+    assert not schema_exists("org_delta")
+
+
+def test_template_behind_the_code_fails_loudly_instead_of_faking_migrations():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {settings.TENANT_BASE_SCHEMA}.django_migrations "  # noqa: S608
+            "WHERE app = 'verification' AND name = '0001_role_groups'"
+        )
+    with pytest.raises(ImproperlyConfigured, match=r"lacks migrations verification\.0001_role_groups"):
+        organization_create(
+            name="Eta", slug="eta", owner_name="E", owner_email="e@eta.example", owner_password="x"
+        )
+    assert not Organization.objects.filter(slug="eta").exists()
+    assert not schema_exists("org_eta")
+
+
+def test_clone_function_is_installed_when_missing():
+    with connection.cursor() as cursor:
+        cursor.execute("DROP FUNCTION public.clone_schema(text, text, public.cloneparms[])")
+    OrganizationFactory.create(slug="theta")
+    assert schema_exists("org_theta")

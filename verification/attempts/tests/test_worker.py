@@ -1,0 +1,140 @@
+"""The worker's steps under failure: duplicate and concurrent deliveries, provider faults, a
+lasting outage, a busy provider retried with backoff."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django_tenants.utils import schema_context
+
+from portal.testing import host_client
+from verification.attempts.steps import attempt_start
+from verification.attempts.tests.helpers import provider_stats, submit_right_otp
+from verification.attempts.worker import attempt_confirm_otp, attempt_send_otp
+from verification.consent.services import consent_give
+from verification.models import Progress, StatusRecord, VerificationAttempt
+from verification.tests.factories import EmployeeFactory, InvitationFactory
+
+State = VerificationAttempt.State
+
+
+def test_the_same_confirm_run_twice_concurrently_confirms_once_and_records_once(flow, sandbox, org_a):
+    attempt = flow()
+    submit_right_otp(sandbox, org_a, attempt, "9000000001")
+    before = provider_stats(sandbox)
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def deliver() -> None:
+        from django.db import connection
+
+        try:
+            with schema_context(org_a.schema_name):
+                start.wait()
+                attempt_confirm_otp(attempt_id=attempt.pk)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors
+    after = provider_stats(sandbox)
+    assert after["confirm_calls"] - before["confirm_calls"] == 1
+    assert after["repeat_confirms"] == before["repeat_confirms"] == 0
+    with schema_context(org_a.schema_name):
+        assert StatusRecord.objects.filter(attempt=attempt).count() == 1
+        assert VerificationAttempt.objects.get(pk=attempt.pk).state == State.VERIFIED
+
+
+@pytest.mark.worker
+def test_a_confirm_task_delivered_twice_to_the_worker_confirms_once(
+    celery_worker_process, flow, sandbox, org_a
+):
+    from verification.attempts.tasks import attempt_confirm_otp_task
+
+    attempt = flow("9000000011", "Imran Khan")
+    submit_right_otp(sandbox, org_a, attempt, "9000000011")
+    with schema_context(org_a.schema_name):
+        attempt_confirm_otp_task.delay(attempt.pk)
+        attempt_confirm_otp_task.delay(attempt.pk)
+    deadline = time.monotonic() + 30
+    while True:
+        with schema_context(org_a.schema_name):
+            if VerificationAttempt.objects.get(pk=attempt.pk).state == State.VERIFIED:
+                break
+        assert time.monotonic() < deadline, celery_worker_process.log()[-3000:]
+        time.sleep(0.1)
+    time.sleep(1)  # let the second delivery run too
+    assert provider_stats(sandbox) == {"confirm_calls": 1, "repeat_confirms": 0}
+    with schema_context(org_a.schema_name):
+        assert StatusRecord.objects.filter(employee=attempt.employee).count() == 1
+
+
+@pytest.mark.worker
+@pytest.mark.parametrize(
+    "faults",
+    # Bursts, not rates: the next N calls fail, so the test is the same every run (random
+    # rates are make faults' business). Set before the OTP is sent and again before it is
+    # confirmed, so that both steps meet the fault.
+    [{"burst_503": 3}, {"burst_429": 3}, {"burst_timeout": 2, "timeout_s": 3}],
+    ids=["5xx", "429-burst", "timeouts"],
+)
+def test_provider_faults_end_in_success(journey, faults):
+    employee = journey.employee("9000000001", "Ravi Kumar")
+    token = journey.invite(employee)
+    journey.sandbox.set_faults(**faults)
+    journey.consent_and_send_otp(token, "9000000001", "Ravi Kumar")
+    journey.wait(lambda: journey.panel(token)[0] == State.OTP_SENT, timeout=90)
+    journey.sandbox.set_faults(**faults)
+    journey.submit_otp(token, journey.sandbox.last_otp("9000000001"))
+    assert journey.wait(lambda: journey.panel(token)[0].startswith("redirect:"), timeout=90)
+    assert journey.employee_row(employee).vaccination_status == 2
+    with schema_context(journey.org.schema_name):
+        assert StatusRecord.objects.filter(employee=employee).count() == 1
+    assert provider_stats(journey.sandbox)["repeat_confirms"] == 0
+
+
+@pytest.mark.django_db
+def test_a_lasting_outage_ends_in_an_explicit_failed_state(sandbox, settings, org_a):
+    settings.VERIFICATION_SEND_DEADLINE_S = 0  # give up at once instead of after 15 minutes
+    sandbox.set_faults(error_rate=1)
+    with schema_context(org_a.schema_name):
+        employee = EmployeeFactory.create(
+            code="OUT-1", full_name="Ravi Kumar", email="r@x.example", mobile="9000000001"
+        )
+        invitation = InvitationFactory.create(employee=employee)
+        given = consent_give(invitation=invitation, language="en", ip=None, user_agent="")
+        attempt = attempt_start(consent=given, mobile="9000000001", full_name="Ravi Kumar", ip=None)
+        assert attempt_send_otp(attempt_id=attempt.pk) is None
+        attempt.refresh_from_db()
+        employee.refresh_from_db()
+    assert (attempt.state, attempt.error_code) == (State.FAILED, "service_busy")
+    assert employee.progress == Progress.FAILED  # what HR sees
+    page = host_client(org_a.host).get(f"/c/{invitation.token}/details/").content.decode()
+    assert "CoWIN is busy" in page  # what the employee sees, with the form to try again
+    assert 'name="mobile"' in page
+
+
+@pytest.mark.django_db
+def test_a_busy_provider_is_retried_with_backoff_before_the_deadline(sandbox, org_a):
+    sandbox.set_faults(error_rate=1)
+    with schema_context(org_a.schema_name):
+        employee = EmployeeFactory.create(
+            code="BUSY-1", full_name="Ravi Kumar", email="r@x.example", mobile="9000000001"
+        )
+        invitation = InvitationFactory.create(employee=employee)
+        given = consent_give(invitation=invitation, language="en", ip=None, user_agent="")
+        attempt = attempt_start(consent=given, mobile="9000000001", full_name="Ravi Kumar", ip=None)
+        retries = [attempt_send_otp(attempt_id=attempt.pk) for _ in range(4)]
+        delays = [r.delay_s for r in retries if r is not None]
+        attempt.refresh_from_db()
+    assert len(delays) == 4
+    assert attempt.state == State.CREATED and attempt.error_code == "service_busy" and attempt.retries == 4
+    assert all(0.5 <= d <= 60 for d in delays) and max(delays) > min(delays)

@@ -1,1 +1,0 @@
-"""Fixtures of verification tests live in the root conftest.py (shared with e2e/)."""
