@@ -180,6 +180,8 @@ def test_import_invite_consent_in_hindi_then_withdraw_while_hr_watches(  # type:
     phone.check("#id_agree")
     shots(phone, "phone-notice-hindi-agreed")
     phone.click("form.consent-form button[type=submit]")
+    phone.wait_for_url("**/verify/")  # how to verify: the OTP
+    phone.click("a[data-method=kycvs]")
     phone.wait_for_url("**/details/")
     assert phone.input_value("#id_full_name") == priya.name  # on file, shown to confirm
     # The number on file is offered (masked) and chosen already: nothing to type.

@@ -57,6 +57,8 @@ def test_consent_in_hindi_on_a_phone_then_withdraw(browser, shots, invited, sand
     assert page.locator(".check.field-error").count() == 1
     page.check("#id_agree")
     page.click("form.consent-form button[type=submit]")
+    page.wait_for_url("**/verify/")  # how to verify: the OTP
+    page.click("a[data-method=kycvs]")
     page.wait_for_url("**/details/")
     shots(page, "details")
     assert page.locator("input[name=number][value=on_file]").is_checked()  # the number on file
@@ -93,6 +95,7 @@ def test_wrong_otp_then_right(browser, shots, invited, sandbox):
     page.goto(link)
     page.check("#id_agree")
     page.click("form.consent-form button[type=submit]")
+    page.click("a[data-method=kycvs]")
     page.fill("#id_full_name", "Imran Khan")
     page.click("main form button[type=submit]")
     page.wait_for_selector("#id_otp", timeout=30_000)
@@ -155,6 +158,8 @@ def test_another_number_is_reviewed_by_hr_and_a_forwarded_link_asks_for_a_code( 
     phone.goto(link)
     phone.check("#id_agree")
     phone.click("form.consent-form button[type=submit]")
+    phone.wait_for_url("**/verify/")  # how to verify: the OTP
+    phone.click("a[data-method=kycvs]")
     phone.wait_for_url("**/details/")
     assert "0099" in phone.inner_text("fieldset.choice")
     phone.check("input[name=number][value=other]")

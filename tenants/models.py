@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import schema_exists
 
@@ -12,6 +13,12 @@ from tenants.schemas import schema_clone_from_template
 
 def default_reminder_days() -> list[int]:
     return [3, 7]
+
+
+class VerificationMethods(models.TextChoices):
+    BOTH = "both", _("One-time password from CoWIN, or the vaccination certificate")
+    OTP = "otp", _("One-time password from CoWIN only")
+    CERTIFICATE = "certificate", _("Vaccination certificate only")
 
 
 class Organization(TenantMixin):
@@ -47,6 +54,11 @@ class Organization(TenantMixin):
     # An employee's link shows their status and data (to a browser allowed to see them) only
     # until this many days after its last use; then only after a fresh code by e-mail.
     link_view_days = models.PositiveSmallIntegerField(default=30)
+    # Which ways to verify employees are offered (a way the deployment has not configured,
+    # such as KYC-VS without a partner key, is never offered whatever this says).
+    verification_methods = models.CharField(
+        max_length=16, choices=VerificationMethods.choices, default=VerificationMethods.BOTH
+    )
 
     auto_create_schema = True
     auto_drop_schema = False

@@ -48,6 +48,7 @@ class AuditAction(models.TextChoices):
     )
     OTP_REQUESTED = "otp.requested", _("Asked for an OTP")
     OTP_SUBMITTED = "otp.submitted", _("Entered the OTP")
+    CERTIFICATE_REFUSED = "certificate.refused", _("Uploaded a certificate that was not accepted")
     VIEW_CODE_REQUESTED = "view_code.requested", _("Asked for a code to see their status")
     VIEW_CODE_USED = "view_code.used", _("Entered a right code to see their status")
     VIEW_CODE_FAILED = "view_code.failed", _("Entered a wrong or expired code")

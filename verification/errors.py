@@ -23,6 +23,13 @@ class ErrorCode(models.TextChoices):
         ),
     )
     INVALID_MOBILE = "invalid_mobile", _("CoWIN did not accept this mobile number.")
+    OTP_NOT_SENT = (
+        "otp_not_sent",
+        _(
+            "CoWIN would not send an OTP to this number right now. Please try again later, or "
+            "verify with your vaccination certificate if your organization offers it."
+        ),
+    )
     FAILED = "failed", _("We could not complete the verification. Please try again later.")
     LINK_EXPIRED = "link_expired", _("This link has expired. Please ask your HR team for a new one.")
     TOO_MANY_REQUESTS = "too_many_requests", _("Too many requests. Please wait a minute and try again.")
@@ -50,6 +57,17 @@ class ErrorCode(models.TextChoices):
             "Your HR team could not confirm that the number you used is yours, so the status from it "
             "was erased. Please verify with the number on file, or ask your HR team to update it."
         ),
+    )
+    CERTIFICATE_IN_USE = (
+        "certificate_in_use",
+        _(
+            "This certificate has already been used to verify someone else in your organization. "
+            "Upload your own certificate, or ask your HR team."
+        ),
+    )
+    CERTIFICATE_LIMIT = (
+        "certificate_limit",
+        _("Too many certificates were uploaded in the last hour. Please try again later."),
     )
     VIEW_CODE_WRONG = "view_code_wrong", _("That code is not right.")
     VIEW_CODE_EXPIRED = (

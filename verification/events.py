@@ -139,14 +139,24 @@ def otp_rejected(attempt: VerificationAttempt, *, tries_left: int) -> AuditEvent
 
 
 def verification_succeeded(attempt: VerificationAttempt, *, key_id: str) -> AuditEvent:
-    """The status was verified and stored; ``awaiting_review`` when it came through a number
-    the employee entered (it counts once HR approves)."""
+    """The status was verified and stored, by ``method``; ``awaiting_review`` when it counts
+    only once HR approves it (``review_reason`` says why). Never the status or the doses."""
     return _record(
         AuditAction.VERIFICATION_SUCCEEDED,
         employee=attempt.employee,
         attempt_id=attempt.pk,
+        method=attempt.method,
         key_id=key_id,
-        awaiting_review=attempt.mobile_changed,
+        awaiting_review=bool(attempt.review_reason),
+        review_reason=attempt.review_reason,
+    )
+
+
+def certificate_refused(employee: Employee, *, reason: str, ip: str | None) -> AuditEvent:
+    """An uploaded certificate was not accepted (unreadable, refused, another employee's): the
+    reason's code only, never anything read from it."""
+    return _record(
+        AuditAction.CERTIFICATE_REFUSED, employee=employee, employee_acting=True, ip=ip, reason=str(reason)
     )
 
 

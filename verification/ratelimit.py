@@ -62,6 +62,11 @@ def otp_send_allowed(employee_id: int) -> bool:
     return _hit(settings.EMPLOYEE_OTP_SENDS_RATE, "otp-send", connection.schema_name, str(employee_id))  # type: ignore[attr-defined]
 
 
+def certificate_upload_allowed(employee_id: int) -> bool:
+    """Certificate uploads per employee per hour (each costs a decode and a signature check)."""
+    return _hit(settings.CERTIFICATE_UPLOADS_RATE, "certificate", connection.schema_name, str(employee_id))  # type: ignore[attr-defined]
+
+
 def view_code_allowed(employee_id: int) -> bool:
     """A few view codes per employee per hour (counts this one if allowed)."""
     return _hit(settings.VIEW_CODES_RATE, "view-code", connection.schema_name, str(employee_id))  # type: ignore[attr-defined]

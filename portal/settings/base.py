@@ -270,6 +270,7 @@ KYCVS_RATE_LIMIT = env("KYCVS_RATE_LIMIT", default="100/5 minutes")
 # --- Consent and verification flow -----------------------------------------------------------
 CONSENT_NOTICE_VERSION = "2026-11"
 EMPLOYEE_OTP_SENDS_RATE = env("EMPLOYEE_OTP_SENDS_RATE", default="3/hour")  # OTP sends per employee
+CERTIFICATE_UPLOADS_RATE = env("CERTIFICATE_UPLOADS_RATE", default="20/hour")  # per employee
 # Per client address (offices share one behind NAT); the web benchmark raises it for its server.
 EMPLOYEE_PAGES_RATE = env("EMPLOYEE_PAGES_RATE", default="600/minute")
 OTP_RESEND_COOLDOWN_S = 180

@@ -28,9 +28,19 @@ if not FIELD_ENCRYPTION_KEYS:
 
 # The real KYC-VS service; the sandbox is never served in production.
 KYCVS_SANDBOX_ENABLED = False
-KYCVS_BASE_URL = env("KYCVS_BASE_URL")
-KYCVS_API_KEY = env("KYCVS_API_KEY")
-KYCVS_VERIFY_KEY = env("KYCVS_VERIFY_KEY")
+# KYC-VS needs a registered partner key: set all three, or none (then employees verify with
+# their vaccination certificate only). Half a configuration stops the start.
+KYCVS_BASE_URL = env("KYCVS_BASE_URL", default="")
+KYCVS_API_KEY = env("KYCVS_API_KEY", default="")
+KYCVS_VERIFY_KEY = env("KYCVS_VERIFY_KEY", default="")
+_KYCVS = {
+    "KYCVS_BASE_URL": KYCVS_BASE_URL,
+    "KYCVS_API_KEY": KYCVS_API_KEY,
+    "KYCVS_VERIFY_KEY": KYCVS_VERIFY_KEY,
+}
+if any(_KYCVS.values()) and not all(_KYCVS.values()):
+    missing = ", ".join(name for name, value in _KYCVS.items() if not value)
+    raise ImproperlyConfigured(f"Set {missing} too, or none of the KYCVS_* variables (certificates only).")
 # Certificates: only CoWIN's key and CERTIFICATE_ISSUER_KEYS, never the sandbox's.
 CERTIFICATE_TRUST_SANDBOX_KEY = False
 

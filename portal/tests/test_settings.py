@@ -56,6 +56,28 @@ def test_production_settings_refuse_to_start_without(missing):
     assert missing in result.stderr
 
 
+def test_production_without_a_kycvs_partner_key_starts_with_certificates_only():
+    """KYC-VS needs a registered partner key, which a deployment may not have: with none of the
+    KYCVS_* variables, production starts and offers only the certificate route."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if not k.startswith("KYCVS_")}
+    code = (
+        "import django; django.setup(); from verification.providers import kycvs; "
+        "from verification.attempts.selectors import methods_offered; "
+        "print(kycvs.configured(), [str(m) for m in methods_offered(None)])"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False ['certificate']"
+
+
 def test_production_settings_never_read_the_embedded_services_file():
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DATABASE_URL"}
     result = _load_production_settings(env)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from tenants.members import Role
 from tenants.models import Organization
 from tenants.validators import validate_plain_text
+from verification.attempts.selectors import kycvs_available
 from verification.models import AuditEvent
 
 
@@ -93,6 +94,7 @@ class SettingsForm(forms.ModelForm):
             "dashboard_min_group_size",
             "retention_days",
             "link_view_days",
+            "verification_methods",
         ]
         labels = {
             "name": gettext_lazy("Display name"),
@@ -104,6 +106,7 @@ class SettingsForm(forms.ModelForm):
                 "Erase status and mobile number this many days after deactivation or withdrawal"
             ),
             "link_view_days": gettext_lazy("Employee links show the status for (days after last use)"),
+            "verification_methods": gettext_lazy("Ways employees may verify"),
         }
         help_texts = {
             "grievance_contact_email": gettext_lazy("Shown to employees on the consent notice."),
@@ -119,6 +122,16 @@ class SettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        if not kycvs_available():
+            self.fields["verification_methods"].help_text = gettext_lazy(
+                "This Tika has no CoWIN KYC-VS partner key, so employees verify with their "
+                "vaccination certificate whatever is chosen here."
+            )
+        else:
+            self.fields["verification_methods"].help_text = gettext_lazy(
+                "The certificate is checked offline against CoWIN's signature; the one-time password "
+                "needs CoWIN's KYC-VS service to answer."
+            )
         # Names go into e-mail subjects and headings: one line, no control characters.
         for name in ("name", "grievance_contact_name"):
             self.fields[name].validators.append(validate_plain_text)

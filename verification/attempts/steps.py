@@ -33,7 +33,7 @@ class StepRefused(Exception):
         super().__init__(code.value)
 
 
-def _check_not_locked(invitation: Invitation) -> None:
+def check_not_locked(invitation: Invitation) -> None:
     if invitation.otp_locked_at is not None:
         raise StepRefused(ErrorCode.TOO_MANY_WRONG_OTPS)
 
@@ -81,7 +81,7 @@ def attempt_start(
         employee = consent.employee
         if employee.mobile != on_file.mobile or employee.full_name != on_file.full_name:
             raise StepRefused(ErrorCode.FAILED)  # HR changed the record meanwhile: start again
-        _check_not_locked(consent.invitation)
+        check_not_locked(consent.invitation)
         if not ratelimit.otp_send_allowed(consent.employee_id):
             raise StepRefused(ErrorCode.SEND_LIMIT)
         Employee.objects.filter(pk=employee.pk).update(progress=Progress.CONSENTED)
@@ -112,7 +112,7 @@ def attempt_resend(*, attempt: VerificationAttempt, ip: str | None) -> Verificat
             )
             if attempt.state not in (State.OTP_SENT, State.EXPIRED):
                 raise StepRefused(ErrorCode.FAILED)
-            _check_not_locked(attempt.consent.invitation)
+            check_not_locked(attempt.consent.invitation)
             now = timezone.now()
             if attempt.retry_after and attempt.retry_after > now:
                 raise StepRefused(
@@ -157,7 +157,7 @@ def attempt_submit_otp(
         )
         if attempt.state != State.OTP_SENT:
             raise StepRefused(ErrorCode.OTP_EXPIRED if attempt.state == State.EXPIRED else ErrorCode.FAILED)
-        _check_not_locked(attempt.consent.invitation)
+        check_not_locked(attempt.consent.invitation)
         now = timezone.now()
         if attempt.otp_expires_at and attempt.otp_expires_at <= now:
             attempt_expire(attempt, reason="otp_expired")

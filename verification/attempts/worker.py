@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from verification import events, ratelimit
+from verification.attempts.records import attempt_verified
 from verification.attempts.transitions import (
     Retry,
     State,
@@ -28,27 +29,25 @@ from verification.attempts.transitions import (
 )
 from verification.errors import ErrorCode
 from verification.models import (
-    Employee,
-    Invitation,
-    Progress,
-    StatusRecord,
     VerificationAttempt,
 )
 from verification.phones import national
+from verification.providers.base import Method
 from verification.providers.kycvs import get_provider
 from verification.providers.kycvs.protocol import (
     BadSignature,
     InvalidRequest,
     NotFound,
     OtpExpired,
+    OtpNotSent,
     ProviderError,
     RateLimited,
     ResendTooSoon,
+    SignedStatus,
     TokenExpired,
     UpstreamUnavailable,
     WrongOtp,
 )
-from verification.queue import Task, enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +104,9 @@ def attempt_send_otp(*, attempt_id: int) -> Retry | None:
         except InvalidRequest as exc:
             attempt_fail(attempt, code=ErrorCode.INVALID_MOBILE, reason=f"send_otp:{exc.code}")
             return None
+        except OtpNotSent as exc:
+            attempt_fail(attempt, code=ErrorCode.OTP_NOT_SENT, reason=f"send_otp:{exc.code}")
+            return None
         except ProviderError as exc:
             logger.error("provider refused an OTP request: %s (attempt %s)", exc.code, attempt_id)
             attempt_fail(attempt, code=ErrorCode.FAILED, reason=f"send_otp:{exc.code}")
@@ -153,7 +155,10 @@ def attempt_confirm_otp(*, attempt_id: int) -> Retry | None:
         access = get_provider().confirm_otp(txn_id=attempt.txn_id, otp=attempt.otp)
     except WrongOtp as exc:
         attempt.wrong_otps += 1
-        attempt.tries_left = min(exc.tries_left, max(0, settings.MAX_WRONG_OTPS - attempt.wrong_otps))
+        # CoWIN does not say how many tries are left: our own count decides, and the
+        # provider's, when it gives one, can only lower it.
+        left = max(0, settings.MAX_WRONG_OTPS - attempt.wrong_otps)
+        attempt.tries_left = left if exc.tries_left is None else min(exc.tries_left, left)
         events.otp_rejected(attempt, tries_left=attempt.tries_left)
         if invitation_lock_if_too_many_wrong(attempt):
             return None
@@ -237,45 +242,22 @@ def attempt_fetch_status(*, attempt_id: int) -> Retry | None:
     return None
 
 
-def attempt_status_record(*, attempt_id: int, signed) -> None:  # type: ignore[no-untyped-def]
+def attempt_status_record(*, attempt_id: int, signed: SignedStatus) -> None:
+    """Store the signed status KYC-VS answered for the attempt, once."""
     with transaction.atomic():
         attempt = VerificationAttempt.objects.select_for_update().select_related("consent").get(pk=attempt_id)
         if attempt.state != State.OTP_SUBMITTED:
             return  # another delivery stored it, or consent was withdrawn meanwhile
         if not attempt.consent.is_active:
             return
-        now = timezone.now()
-        _, created = StatusRecord.objects.get_or_create(
+        attempt_verified(
             attempt=attempt,
-            defaults={
-                "employee_id": attempt.employee_id,
-                "consent": attempt.consent,
+            record={
                 "status": int(signed.status),
-                "verified_at": now,
+                "method": Method.KYCVS,
                 "evidence": signed.evidence,
                 "key_id": signed.key_id,
             },
-        )
-        attempt.state = State.VERIFIED
-        attempt.token = None
-        attempt.otp = None
-        attempt.error_code = ""
-        attempt.finished_at = now
-        attempt.next_action_at = None
-        if attempt.mobile_changed:
             # Through a number the employee entered: kept as evidence, counted once HR approves.
-            attempt.review = VerificationAttempt.Review.PENDING
-            Employee.objects.filter(pk=attempt.employee_id).update(
-                progress=Progress.AWAITING_REVIEW, vaccination_status=None, status_verified_at=None
-            )
-        else:
-            Employee.objects.filter(pk=attempt.employee_id).update(
-                progress=Progress.VERIFIED, vaccination_status=int(signed.status), status_verified_at=now
-            )
-        attempt.save()
-        invitation_id = attempt.consent.invitation_id
-        Invitation.objects.filter(pk=invitation_id, used_at__isnull=True).update(used_at=now)
-        if created:
-            events.verification_succeeded(attempt, key_id=signed.key_id)
-            kind = "review" if attempt.mobile_changed else "verified"
-            enqueue(Task.RECEIPT_SEND, invitation_id, kind)
+            review_reason=VerificationAttempt.ReviewReason.NUMBER_CHANGED if attempt.mobile_changed else "",
+        )

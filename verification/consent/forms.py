@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -124,3 +127,57 @@ class ViewCodeForm(forms.Form):
             }
         ),
     )
+
+
+# A QR code holds at most 2,953 bytes; its base64 is a third longer.
+QR_BYTES_MAX = 4096
+#: How a PDF, a PNG and a JPEG file begin.
+CERTIFICATE_FILE_STARTS = (b"%PDF-", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+class CertificateForm(forms.Form):
+    """The certificate as a file (the PDF, or a photo or screenshot of its QR code), or the QR
+    code's bytes as the camera scan read them in the browser (base64)."""
+
+    file = forms.FileField(
+        label=_("Your vaccination certificate"),
+        required=False,
+        help_text=_(
+            "The PDF from CoWIN, DigiLocker or UMANG, or a clear photo or screenshot of its QR code."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
+    )
+    qr = forms.CharField(required=False, widget=forms.HiddenInput, max_length=QR_BYTES_MAX * 4 // 3 + 8)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        upload, qr = cleaned.get("file"), (cleaned.get("qr") or "").strip()
+        if upload is None and not qr:
+            raise forms.ValidationError(
+                _("Choose the certificate file, or scan its QR code with the camera."), code="empty"
+            )
+        if upload is not None and upload.size > settings.CERTIFICATE_MAX_UPLOAD_BYTES:
+            # Checked before the file is read.
+            self.add_error("file", _("This file is too large to be a vaccination certificate."))
+        elif upload is not None:
+            # A file is the certificate PDF or a picture of its QR code (the QR code's own bytes
+            # come from the camera scan, not as a file).
+            start = upload.read(8)
+            upload.seek(0)
+            if not start.startswith(CERTIFICATE_FILE_STARTS):
+                self.add_error("file", _("This file is not a PDF, PNG or JPEG image, or it is damaged."))
+        if qr:
+            try:
+                cleaned["qr_bytes"] = base64.b64decode(qr, validate=True)
+            except (binascii.Error, ValueError):
+                raise forms.ValidationError(
+                    _("The camera scan did not come through. Scan again, or upload the file."), code="qr"
+                ) from None
+        return cleaned
+
+    def certificate_bytes(self) -> bytes:
+        """What to verify: the scanned QR code's bytes, else the uploaded file."""
+        if self.cleaned_data.get("qr_bytes"):
+            return bytes(self.cleaned_data["qr_bytes"])
+        upload = self.cleaned_data["file"]
+        return bytes(upload.read())

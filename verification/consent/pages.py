@@ -17,10 +17,11 @@ from django.utils import timezone
 from portal.proxies import client_ip
 from tenants.selectors import organization_current
 from verification import events, ratelimit
+from verification.attempts.selectors import methods_offered
 from verification.consent.access import link_use_record
 from verification.errors import ErrorCode
 from verification.invitations.selectors import access_invitation
-from verification.models import Invitation
+from verification.models import Invitation, Method
 
 
 def user_agent(request: HttpRequest) -> str:
@@ -68,9 +69,20 @@ def page_url(name: str, invitation: Invitation) -> str:
     return reverse(f"consent:{name}", kwargs={"token": invitation.token})
 
 
+def verify_page(invitation: Invitation) -> str:
+    """The page where this employee verifies: the choice of the ways this organization offers,
+    or the only one (certificate, or the name and number for an OTP)."""
+    methods = methods_offered(organization_current())
+    if len(methods) > 1:
+        return "choose"
+    return "certificate" if methods == [Method.CERTIFICATE] else "details"
+
+
 def go_to(where: str, invitation: Invitation) -> HttpResponse:
-    """Send the employee to the page for where they stand."""
-    return redirect(page_url(where if where in ("details", "otp", "done") else "landing", invitation))
+    """Send the employee to the page for where they stand (consent.selectors.journey_step)."""
+    if where == "verify":
+        return redirect(page_url(verify_page(invitation), invitation))
+    return redirect(page_url(where if where in ("otp", "done") else "landing", invitation))
 
 
 def view_days() -> int:

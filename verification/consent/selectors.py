@@ -47,7 +47,8 @@ def journey_step(invitation: Invitation) -> tuple[str, Consent | None, Verificat
             return "expired", consent, attempt
         if attempt is not None and attempt.state in IN_PROGRESS:
             return "otp", consent, attempt
-        return "details", consent, attempt
+        # Ready to verify: a way to verify is chosen next (consent.pages.go_to).
+        return "verify", consent, attempt
     if invitation.revoked_at or invitation.is_expired or invitation.used_at:
         return "expired", None, None
     return "notice", None, None

@@ -61,6 +61,8 @@ BUCKET_KEYS = tuple(bucket.key for bucket in BUCKETS)
 BUCKET_LABELS = {bucket.key: bucket.label for bucket in BUCKETS}
 ANSWERED_KEYS = tuple(bucket.key for bucket in BUCKETS if bucket.answered)
 NO_STATUS_KEYS = tuple(bucket.key for bucket in BUCKETS if bucket.no_status)
+#: The buckets of a verified status (the ones a way to verify fills).
+VERIFIED_KEYS = tuple(bucket.key for bucket in BUCKETS if bucket.status is not None)
 BUCKET_FILTERS: dict[str, Q] = {bucket.key: bucket.q() for bucket in BUCKETS}
 #: Every bucket as SQL, plus "consented" (for the response rate).
 BUCKET_SQL: dict[str, str] = {bucket.key: bucket.sql() for bucket in (*BUCKETS, CONSENTED)}

@@ -24,8 +24,9 @@ from verification.dashboard.buckets import (
     BUCKETS,
     CONSENTED,
     NO_STATUS_KEYS,
+    VERIFIED_KEYS,
 )
-from verification.models import DailySnapshot, Employee
+from verification.models import DailySnapshot, Employee, Method
 
 TREND_DAYS = 90
 
@@ -195,22 +196,35 @@ class DashboardStats:
     totals: StatusCounts
     by_department: Breakdown
     by_location: Breakdown
+    #: Verified employees per way to verify: {method: {"fully": n, "partially": n, ...}}.
+    by_method: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def methods(self) -> list[tuple[str, str, dict[str, int]]]:
+        """(method, label, counts of the verified buckets) for each way that verified anyone."""
+        return [
+            (method, str(Method(method).label), counts)
+            for method, counts in sorted(self.by_method.items())
+            if method and sum(counts.get(key, 0) for key in VERIFIED_KEYS)
+        ]
 
 
 _COLUMNS = tuple(BUCKET_SQL)
 
 
-# One scan of the table for the totals, every department and every location: GROUPING SETS,
+# One scan of the table for the totals, every department, every location and every way to
+# verify: GROUPING SETS,
 # which the ORM cannot express. Only constants are interpolated (no input from anyone).
 _COUNTS_SQL = ", ".join(f"count(*) FILTER (WHERE {condition})" for condition in BUCKET_SQL.values())
 
 
-_GROUPS_SQL = "GROUP BY GROUPING SETS ((), (department), (location))"
+_GROUPS_SQL = "GROUP BY GROUPING SETS ((), (department), (location), (status_method))"
 
 
 DASHBOARD_SQL = " ".join(
     (
-        "SELECT GROUPING(department), GROUPING(location), department, location,",
+        "SELECT GROUPING(department), GROUPING(location), GROUPING(status_method),",
+        "department, location, status_method,",
         _COUNTS_SQL,
         f"FROM {Employee._meta.db_table} WHERE is_active",
         _GROUPS_SQL,
@@ -225,13 +239,16 @@ def dashboard_stats(*, min_group_size: int) -> DashboardStats:
     totals_consented = 0
     departments: dict[str, tuple[dict[str, int], int]] = {}
     locations: dict[str, tuple[dict[str, int], int]] = {}
+    methods: dict[str, dict[str, int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(DASHBOARD_SQL)
         rows = cursor.fetchall()
-    for g_department, g_location, department, location, *numbers in rows:
+    for g_department, g_location, g_method, department, location, method, *numbers in rows:
         values = dict(zip(_COLUMNS, numbers, strict=True))
         consented = values.pop("consented")
-        if g_department and g_location:
+        if not g_method:
+            methods[method or ""] = values
+        elif g_department and g_location:
             totals, totals_consented = values, consented
         elif not g_department:
             departments[(department or "").strip()] = _merge_same(departments, department, values, consented)
@@ -241,6 +258,7 @@ def dashboard_stats(*, min_group_size: int) -> DashboardStats:
         totals=StatusCounts(counts=totals, consented_only=totals_consented),
         by_department=merge_small_groups(departments, min_size=min_group_size),
         by_location=merge_small_groups(locations, min_size=min_group_size),
+        by_method=methods,
     )
 
 

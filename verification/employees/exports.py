@@ -27,12 +27,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Concat
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from verification.employees.selectors import EmployeeFilters, employee_directory
 from verification.models import Employee, Progress, VaccinationStatus
+from verification.providers.base import Method
 from verification.spreadsheets import Neutralised, neutralise
 
 #: Rows fetched per round trip from the server-side cursor (XLSX).
@@ -75,6 +76,14 @@ def columns() -> list[tuple[str, str, Any]]:
         default=Concat(Value("••••••"), F("mobile_last4")),
         output_field=CharField(),
     )
+    # "2 of 2" from a certificate (KYC-VS tells no doses).
+    doses = Case(
+        When(status_dose__isnull=True, then=Value("")),
+        default=Concat(
+            Cast("status_dose", CharField()), Value(" / "), Cast("status_total_doses", CharField())
+        ),
+        output_field=CharField(),
+    )
     zone = str(organization_timezone())
     return [
         ("code", _("Code"), Neutralised("code")),
@@ -90,6 +99,10 @@ def columns() -> list[tuple[str, str, Any]]:
             _("Vaccination status"),
             _label("vaccination_status", VaccinationStatus.choices, Value("")),
         ),
+        ("verified_by", _("Verified by"), _label("status_method", Method.choices, Value(""))),
+        ("doses", _("Doses"), doses),
+        ("vaccine", _("Vaccine"), Neutralised("status_vaccine")),
+        ("last_dose", _("Last dose"), Coalesce(Cast("status_last_dose_on", CharField()), Value(""))),
         ("verified_at", _("Verified at (%(zone)s)") % {"zone": zone}, _local_time("status_verified_at")),
         ("invited_at", _("Invited at (%(zone)s)") % {"zone": zone}, _local_time("last_invited_at")),
     ]

@@ -14,7 +14,8 @@ from verification import events
 from verification.crypto import link_token_new, token_digest
 from verification.events import Actor
 from verification.mail import mail_send
-from verification.models import Employee, Invitation, Progress
+from verification.models import Employee, Invitation, Progress, VerificationAttempt
+from verification.providers.base import Method
 from verification.queue import Task, enqueue
 
 
@@ -96,7 +97,13 @@ RECEIPT_KINDS = ("verified", "declined", "withdrawn", "review", "approved", "rej
 
 
 def receipt_send(*, invitation: Invitation, kind: str) -> None:
-    """E-mail the employee a receipt (``RECEIPT_KINDS``), always to the address on file."""
+    """E-mail the employee a receipt (``RECEIPT_KINDS``), always to the address on file; it
+    says how they verified (a certificate or KYC-VS) where that matters."""
+    latest = (
+        VerificationAttempt.objects.filter(consent__invitation=invitation)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
     mail_send(
         to=invitation.employee.email,
         name=f"receipt_{kind}",
@@ -104,6 +111,7 @@ def receipt_send(*, invitation: Invitation, kind: str) -> None:
             "organization": organization_current(),
             "employee": invitation.employee,
             "link": invitation_link(invitation),
+            "by_certificate": latest is not None and latest.method == Method.CERTIFICATE,
         },
     )
 

@@ -13,7 +13,7 @@ from verification.models.imports import ImportJob
 from verification.models.invitations import Invitation
 from verification.models.snapshots import DailySnapshot
 from verification.models.staff import StaffInvitation
-from verification.providers.base import VaccinationStatus
+from verification.providers.base import Method, VaccinationStatus
 
 __all__ = [
     "AuditEvent",
@@ -22,6 +22,7 @@ __all__ = [
     "Employee",
     "ImportJob",
     "Invitation",
+    "Method",
     "Progress",
     "StaffInvitation",
     "StatusRecord",

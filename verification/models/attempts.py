@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from verification.crypto import EncryptedTextField
 from verification.models.consent import Consent
 from verification.models.employees import Employee
-from verification.providers.base import VaccinationStatus
+from verification.providers.base import Method, VaccinationStatus
 
 
 class VerificationAttempt(models.Model):
@@ -33,16 +33,25 @@ class VerificationAttempt(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     class Review(models.TextChoices):
-        """HR's review of a status verified through a number the employee entered."""
+        """HR's review of a status that does not count until a person looked at it."""
 
         PENDING = "pending", _("Awaiting review")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
+    class ReviewReason(models.TextChoices):
+        """Why a verified status waits for HR's review."""
+
+        NUMBER_CHANGED = "number_changed", _("Verified through a number the employee entered")
+        NAME_MISMATCH = "name_mismatch", _("The name on the certificate does not match the name on file")
+        CERTIFICATE_DOUBT = "certificate_doubt", _("A detail of the certificate needs a person's look")
+
     TERMINAL = (State.VERIFIED, State.FAILED, State.CANCELLED)
 
     employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="attempts")
     consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="attempts")
+    # KYC-VS (the OTP state machine below) or a certificate (verified at once, in the request).
+    method = models.CharField(max_length=16, choices=Method.choices, default=Method.KYCVS)
     state = models.CharField(max_length=16, choices=State.choices, default=State.CREATED)
     # The number the OTP goes to (encrypted) and the name sent to CoWIN. The number is the one
     # on file unless ``mobile_changed``: the employee entered another, which never replaces
@@ -52,6 +61,7 @@ class VerificationAttempt(models.Model):
     mobile_changed = models.BooleanField(default=False)
     # "" (no review needed) or Review: set to pending when a changed number verified.
     review = models.CharField(max_length=10, choices=Review.choices, blank=True, default="")
+    review_reason = models.CharField(max_length=20, choices=ReviewReason.choices, blank=True, default="")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -108,7 +118,9 @@ class VerificationAttempt(models.Model):
 
 
 class StatusRecord(models.Model):
-    """A verified vaccination status with the provider's signed evidence. Erased on withdrawal."""
+    """A verified vaccination status with its signed evidence (encrypted at rest): the KYC-VS
+    status JWS, or the CoWIN certificate's signed credential. Erased on withdrawal, rejection
+    and by retention (privacy.erase). Only fields derived from the evidence are in clear."""
 
     employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="status_records")
     # One record per attempt: a task delivered twice cannot write a second one.
@@ -117,12 +129,30 @@ class StatusRecord(models.Model):
     )
     consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="status_records")
     status = models.PositiveSmallIntegerField(choices=VaccinationStatus.choices)
+    method = models.CharField(max_length=16, choices=Method.choices, default=Method.KYCVS)
     verified_at = models.DateTimeField()
-    evidence = models.TextField()
+    evidence = EncryptedTextField()
     key_id = models.CharField(max_length=100)
+    # What a certificate tells (KYC-VS says only the status): doses of the last dose recorded
+    # and of the vaccine's primary schedule (more than that: a precaution dose), the vaccine,
+    # the date of the last dose.
+    dose = models.PositiveSmallIntegerField(null=True, blank=True)
+    total_doses = models.PositiveSmallIntegerField(null=True, blank=True)
+    vaccine = models.CharField(max_length=40, blank=True)
+    last_dose_on = models.DateField(null=True, blank=True)
+    # A keyed digest of CoWIN's certificate id (never the id itself): one certificate verifies
+    # at most one employee of the organization.
+    certificate_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-verified_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate_digest"],
+                condition=~models.Q(certificate_digest=""),
+                name="status_record_certificate_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Status {self.status} for employee {self.employee_id}"

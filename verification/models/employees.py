@@ -10,7 +10,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from verification.crypto import EncryptedTextField
-from verification.providers.base import VaccinationStatus
+from verification.providers.base import Method, VaccinationStatus
 
 
 class Progress(models.TextChoices):
@@ -47,6 +47,14 @@ class Employee(models.Model):
         choices=VaccinationStatus.choices, null=True, blank=True
     )
     status_verified_at = models.DateTimeField(null=True, blank=True)
+    # How the current status was verified, and what a certificate told (verification.status
+    # keeps these with the status; they are erased with it).
+    # (Database defaults too: the import writes rows with COPY.)
+    status_method = models.CharField(max_length=16, choices=Method.choices, blank=True, db_default="")
+    status_dose = models.PositiveSmallIntegerField(null=True, blank=True)
+    status_total_doses = models.PositiveSmallIntegerField(null=True, blank=True)
+    status_vaccine = models.CharField(max_length=40, blank=True, db_default="")
+    status_last_dose_on = models.DateField(null=True, blank=True)
     #: When the newest invitation was created (None: never invited); set by invitation_create
     #: in the invitation's transaction, so the directory and exports need no join for it.
     last_invited_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from verification.models import Employee, Progress, StatusRecord, VerificationAttempt
 from verification.phones import StoredMobile
+from verification.status import STATUS_CLEARED
 
 
 def personal_data_erase(
@@ -37,7 +38,7 @@ def personal_data_erase(
         state=VerificationAttempt.State.CANCELLED, finished_at=now, next_action_at=None
     )
     attempts.update(mobile=None, otp=None, token=None)
-    changes: dict[str, object] = {"vaccination_status": None, "status_verified_at": None}
+    changes: dict[str, object] = dict(STATUS_CLEARED)
     if progress is not None:
         changes["progress"] = progress
     if mobile:

@@ -17,3 +17,10 @@ class VaccinationStatus(models.IntegerChoices):
     NOT_VACCINATED = 0, _("Not vaccinated")
     PARTIALLY_VACCINATED = 1, _("Partially vaccinated")
     FULLY_VACCINATED = 2, _("Fully vaccinated")
+
+
+class Method(models.TextChoices):
+    """A way to verify (one package of ``verification.providers`` each)."""
+
+    KYCVS = "kycvs", _("One-time password from CoWIN")
+    CERTIFICATE = "certificate", _("Vaccination certificate")

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from verification import events
 from verification.events import Actor
-from verification.models import Employee, Progress, StatusRecord, VerificationAttempt
+from verification.models import Progress, StatusRecord, VerificationAttempt
 from verification.privacy.erase import personal_data_erase
 from verification.queue import Task, enqueue
+from verification.status import employee_status_show
 
 Review = VerificationAttempt.Review
 
@@ -54,11 +55,7 @@ def verification_review_approve(*, attempt: VerificationAttempt, actor: Actor) -
             return False
         attempt, record = locked
         _review_done(attempt, review=Review.APPROVED, actor=actor)
-        Employee.objects.filter(pk=attempt.employee_id).update(
-            progress=Progress.VERIFIED,
-            vaccination_status=record.status,
-            status_verified_at=record.verified_at,
-        )
+        employee_status_show(record=record)
         events.review_approved(attempt, actor=actor)
         invitation_id = attempt.consent.invitation_id
         enqueue(Task.RECEIPT_SEND, invitation_id, "approved")

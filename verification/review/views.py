@@ -1,4 +1,5 @@
-"""HR's review list: statuses verified through another number, approved or rejected here."""
+"""HR's review list: statuses that count only once a person approved them (verified through
+another number, or a certificate whose name is not clearly the name on file)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from verification.account.permissions import EMPLOYEE_MANAGERS, role_required
+from verification.models import Method
 from verification.names import Reason, names_match
+from verification.phones import last4
 from verification.review.selectors import access_review_attempt, reviews_pending
 from verification.review.services import verification_review_approve, verification_review_reject
 
@@ -28,13 +31,15 @@ NAME_MATCH_LABELS = {
 @role_required(*EMPLOYEE_MANAGERS)
 @require_GET
 def review_list(request: HttpRequest) -> HttpResponse:
-    """Statuses verified through a number the employee entered instead of the one on file:
-    they count only once approved here."""
+    """Statuses awaiting a person's look: each with the two names side by side (and, for another
+    number, the two numbers' last digits), nothing else from the certificate or CoWIN."""
     rows = [
         {
             "attempt": attempt,
             "employee": attempt.employee,
-            "mobile_last4": (attempt.mobile or "")[-4:],
+            "mobile_last4": last4(attempt.mobile),
+            "by_certificate": attempt.method == Method.CERTIFICATE,
+            "reason": attempt.get_review_reason_display(),
             "name_match": NAME_MATCH_LABELS.get(
                 names_match(attempt.employee.full_name, attempt.full_name).reason, ""
             ),

@@ -67,7 +67,7 @@ def verify_through_the_pages(
     signed status as the worker does."""
     invitation = invited(org, name=name, mobile=mobile)
     token = invitation.token
-    assert client.post(f"/c/{token}/agree/", {"agree": "on"})["Location"] == f"/c/{token}/details/"
+    assert client.post(f"/c/{token}/agree/", {"agree": "on"})["Location"] == f"/c/{token}/verify/"
     details = {
         "full_name": given_name or name,
         "number": "other" if other_mobile else "on_file",
@@ -161,7 +161,7 @@ class Journey:
         """Consent, then send the details: the number on file (``mobile`` is that number, as
         the person knows it), or with ``number="other"`` ``mobile`` typed in instead."""
         assert self.client.get(f"/c/{token}/").status_code == 200
-        assert self.client.post(f"/c/{token}/agree/", {"agree": "on"})["Location"] == f"/c/{token}/details/"
+        assert self.client.post(f"/c/{token}/agree/", {"agree": "on"})["Location"] == f"/c/{token}/verify/"
         details = {"full_name": name, "number": number, "mobile": mobile if number == "other" else ""}
         response = self.client.post(f"/c/{token}/details/", details)
         assert response["Location"] == f"/c/{token}/otp/", response.content.decode()[:2000]

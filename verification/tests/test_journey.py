@@ -328,7 +328,7 @@ def test_too_many_wrong_otps_in_a_day_lock_the_link_until_hr_re_invites(journey,
     fresh = host_client(journey.org.host)
     fresh.get(f"/c/{new.group(1)}/")
     assert (
-        fresh.post(f"/c/{new.group(1)}/agree/", {"agree": "on"})["Location"] == f"/c/{new.group(1)}/details/"
+        fresh.post(f"/c/{new.group(1)}/agree/", {"agree": "on"})["Location"] == f"/c/{new.group(1)}/verify/"
     )
     assert fresh.get(f"/c/{new.group(1)}/details/").status_code == 200
 

@@ -138,3 +138,19 @@ def test_a_busy_provider_is_retried_with_backoff_before_the_deadline(sandbox, or
     assert len(delays) == 4
     assert attempt.state == State.CREATED and attempt.error_code == "service_busy" and attempt.retries == 4
     assert all(0.5 <= d <= 60 for d in delays) and max(delays) > min(delays)
+
+
+def test_a_number_cowin_will_not_send_an_otp_to_fails_at_once_and_says_what_to_do(flow, sandbox, org_a):
+    """CoWIN's USRAUT0018 ("Generate OTP failed", a throttled or blocked number; the sandbox's
+    9000000090): no retry loop for fifteen minutes, the employee is told to try later or use
+    their certificate, and HR sees the reason in words."""
+    attempt = flow("9000000090", "Sam Blocked")
+    with schema_context(org_a.schema_name):
+        assert attempt_send_otp(attempt_id=attempt.pk) is None
+        attempt.refresh_from_db()
+        assert (attempt.state, attempt.error_code) == (State.FAILED, "otp_not_sent")
+        assert attempt.employee.progress == Progress.FAILED
+    from verification.errors import message_for
+
+    assert "verify with your vaccination certificate" in message_for(attempt.error_code)
+    assert not sandbox.inbox(to="+919000000090", kind="sms")

@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 from verification.dashboard.buckets import BUCKET_KEYS
 from verification.dashboard.selectors import dashboard_stats, merge_small_groups, status_counts
 from verification.dashboard.tests.helpers import seed
-from verification.models import Employee, Progress, VaccinationStatus
+from verification.models import Employee, Method, Progress, VaccinationStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +99,33 @@ def test_groups_are_hidden_when_they_cannot_be_shown_safely():
         groups = merge_small_groups(sizes, min_size=min_size).groups
         assert all(g.counts.active >= min_size for g in groups)
         assert sum(g.counts.active for g in groups) in (0, sum(range(1, 12)))
+
+
+def test_verified_employees_are_counted_by_the_way_they_verified(org_a):
+    seed(
+        org_a,
+        [
+            (3, "Ops", "Pune", Progress.VERIFIED, VaccinationStatus.FULLY_VACCINATED),
+            (2, "Ops", "Pune", Progress.VERIFIED, VaccinationStatus.PARTIALLY_VACCINATED),
+            (2, "Ops", "Pune", Progress.INVITED, None),
+        ],
+        prefix="M",
+    )
+    with schema_context(org_a.schema_name):
+        # Two fully and one partially vaccinated by certificate, the rest by KYC-VS.
+        codes = list(
+            Employee.objects.filter(code__startswith="M").order_by("code").values_list("code", flat=True)
+        )
+        Employee.objects.filter(code__in=codes[:2]).update(status_method=Method.CERTIFICATE)
+        Employee.objects.filter(code__in=[codes[3]]).update(status_method=Method.CERTIFICATE)
+        Employee.objects.filter(code__in=[codes[2], codes[4]]).update(status_method=Method.KYCVS)
+        stats = dashboard_stats(min_group_size=5)
+    methods = {method: counts for method, _label, counts in stats.methods}
+    assert (methods["certificate"]["fully"], methods["certificate"]["partially"]) == (2, 1)
+    assert (methods["kycvs"]["fully"], methods["kycvs"]["partially"]) == (1, 1)
+    assert [label for _m, label, _c in stats.methods] == [
+        "Vaccination certificate",
+        "One-time password from CoWIN",
+    ]
+    # The totals are unchanged by the extra grouping (still one query: test_views).
+    assert stats.totals.counts["fully"] == 3 and stats.totals.counts["pending"] == 2

@@ -150,6 +150,10 @@ STAFF_REASONS = {
     ),
     "not_found": gettext_lazy("CoWIN has no record for this name on this number."),
     "invalid_mobile": gettext_lazy("CoWIN did not accept the mobile number."),
+    "otp_not_sent": gettext_lazy(
+        "CoWIN would not send an OTP to their number for now; they can try later or use their "
+        "vaccination certificate."
+    ),
     "service_busy": gettext_lazy("CoWIN was busy for too long; they can try again."),
     "failed": gettext_lazy("CoWIN refused the request; they can try again later."),
 }

@@ -215,7 +215,9 @@ def _page_qr_payloads(page: pdfium.PdfPage, limits: Limits) -> list[bytes]:
         if not 0 < width * height <= MAX_EMBEDDED_IMAGE_PIXELS:
             continue
         try:
-            payloads = _bitmap_qr_payloads(image_object.get_bitmap(render=False), limits)
+            # The image's own pixels: pdfium owns that buffer (it goes with the page), so the
+            # bitmap is not closed here (pypdfium2 warns that doing so is unsafe).
+            payloads = _bitmap_qr_payloads(image_object.get_bitmap(render=False), limits, owned=False)
         except (pdfium.PdfiumError, ValueError, OSError):
             continue
         if payloads:
@@ -226,12 +228,13 @@ def _page_qr_payloads(page: pdfium.PdfPage, limits: Limits) -> list[bytes]:
     return _bitmap_qr_payloads(page.render(scale=scale, grayscale=True), limits)
 
 
-def _bitmap_qr_payloads(bitmap: pdfium.PdfBitmap, limits: Limits) -> list[bytes]:
+def _bitmap_qr_payloads(bitmap: pdfium.PdfBitmap, limits: Limits, *, owned: bool = True) -> list[bytes]:
     try:
         image = bitmap.to_pil()
         return _qr_payloads(image if image.mode == "L" else image.convert("L"), limits)
     finally:
-        bitmap.close()
+        if owned:  # a page we rendered: free its pixels now, not at garbage collection
+            bitmap.close()
 
 
 # --- JSON -----------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
-"""Vaccination-status providers: the interface (``base``), the CoWIN client (``cowin``), the
-signature checks (``signing``) and the sandbox that speaks CoWIN's contract (``sandbox``).
+"""CoWIN's KYC-VS API: an OTP by SMS, then a signed status. The protocol (``protocol``), the
+HTTP client (``client``) and its signature checks (``signing``).
 
 Use ``get_provider()``; it is configured from settings (KYCVS_BASE_URL, KYCVS_API_KEY,
-KYCVS_VERIFY_KEY, KYCVS_TIMEOUT_S) and keeps its HTTP connections for reuse.
+KYCVS_VERIFY_KEY, KYCVS_TIMEOUT_S) and keeps its HTTP connections for reuse. ``configured()``
+says whether this deployment has a KYC-VS partner key at all (without one, only certificates
+are offered).
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ from verification.providers.kycvs.protocol import VaccinationStatusProvider
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str, str, float], CowinClient] = {}
+
+
+def configured() -> bool:
+    """Whether KYC-VS can be used here: a service, a partner key and a key to verify answers."""
+    return bool(settings.KYCVS_BASE_URL and settings.KYCVS_API_KEY and settings.KYCVS_VERIFY_KEY)
 
 
 def get_provider() -> VaccinationStatusProvider:

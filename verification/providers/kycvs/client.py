@@ -21,6 +21,7 @@ from verification.providers.kycvs.protocol import (
     InvalidRequest,
     NotFound,
     OtpExpired,
+    OtpNotSent,
     OtpSent,
     ProviderError,
     ProviderMisconfigured,
@@ -36,8 +37,21 @@ from verification.providers.kycvs.signing import EvidenceVerifier, verifier_for
 OTP_VALID_FOR_S = 180
 TOKEN_VALID_FOR_S = 15 * 60
 
-# Error codes in the JSON body of 4xx answers (the sandbox's; see docs/provider.md).
+# Error codes in the JSON body of 4xx answers. CoWIN's own, as its public API threads show them
+# (docs/provider.md), and the few the sandbox adds where CoWIN's are not known.
+#: CoWIN: "Invalid OTP" (HTTP 401 on confirmOTP; also for an OTP that died). No tries left given.
+INVALID_OTP = "USRAUT0014"
+#: CoWIN: "OTP is Required" (a malformed confirmOTP).
+OTP_REQUIRED = "USRAUT0012"
+#: CoWIN: "Generate OTP failed" (the number is throttled or blocked for a while).
+GENERATE_OTP_FAILED = "USRAUT0018"
+#: CoWIN: an OTP was sent to this number a moment ago.
+WAIT_TO_SEND_OTP = "Beneficiary.validation.wait_to_send_otp"
+
 _ERRORS_BY_CODE: dict[str, type[ProviderError]] = {
+    OTP_REQUIRED: InvalidRequest,
+    GENERATE_OTP_FAILED: OtpNotSent,
+    # The sandbox's own codes (CoWIN's are not public for these).
     "OTP_EXPIRED": OtpExpired,
     "TXN_NOT_FOUND": OtpExpired,
     "BENEFICIARY_NOT_FOUND": NotFound,
@@ -105,7 +119,10 @@ class CowinClient:
 
     def confirm_otp(self, *, txn_id: str, otp: str) -> AccessToken:
         body = self._call(
-            "POST", "api/v3/vaccination/confirmOTP", json={"otp": otp_digest(otp), "txnId": txn_id}
+            "POST",
+            "api/v3/vaccination/confirmOTP",
+            json={"otp": otp_digest(otp), "txnId": txn_id},
+            confirming=True,
         )
         token = body.get("token")
         if not isinstance(token, str) or not token:
@@ -128,7 +145,7 @@ class CowinClient:
 
     # --- transport and error mapping ------------------------------------------------------
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(self, method: str, path: str, *, confirming: bool = False, **kwargs: Any) -> dict[str, Any]:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TimeoutException:
@@ -145,10 +162,10 @@ class CowinClient:
             body = {}
         if response.is_success:
             return body
-        raise self._error(response, body)
+        raise self._error(response, body, confirming=confirming)
 
     @staticmethod
-    def _error(response: httpx.Response, body: dict[str, Any]) -> ProviderError:
+    def _error(response: httpx.Response, body: dict[str, Any], *, confirming: bool) -> ProviderError:
         # Messages are ours: the provider's text might echo what we sent (a number, a name).
         status = response.status_code
         code = str(body.get("errorCode", ""))
@@ -156,12 +173,16 @@ class CowinClient:
             return RateLimited(_retry_after(response, body, default=60))
         if status >= 500:
             return UpstreamUnavailable(f"The provider failed (HTTP {status}).")
-        if code == "WRONG_OTP":
-            return WrongOtp(tries_left=max(0, int(body.get("tries_left", 0))))
-        if code == "OTP_RESEND_TOO_SOON":
+        if code == INVALID_OTP:
+            return WrongOtp(tries_left=None)
+        if code == WAIT_TO_SEND_OTP:
             return ResendTooSoon(_retry_after(response, body, default=OTP_VALID_FOR_S))
         if code in _ERRORS_BY_CODE:
             return _ERRORS_BY_CODE[code]()
+        if confirming and status == 401:
+            # CoWIN answers a wrong (or dead) OTP with 401, sometimes with no code at all
+            # ("Unauthenticated access!"): that is the person's OTP, never our settings.
+            return WrongOtp(tries_left=None)
         if status in (401, 403):
             return ProviderMisconfigured(f"The provider refused the request (HTTP {status}).")
         if status == 404:

@@ -55,13 +55,23 @@ class ProviderError(Exception):
 
 
 class WrongOtp(ProviderError):
-    """The OTP does not match."""
+    """The OTP does not match. ``tries_left`` is None when the provider does not say (CoWIN's
+    USRAUT0014 does not): the caller counts the tries itself."""
 
     code = "wrong_otp"
 
-    def __init__(self, tries_left: int) -> None:
+    def __init__(self, tries_left: int | None = None) -> None:
         self.tries_left = tries_left
-        super().__init__(f"The OTP does not match; {tries_left} tries left for this OTP.")
+        left = "an unknown number of" if tries_left is None else str(tries_left)
+        super().__init__(f"The OTP does not match; {left} tries left for this OTP.")
+
+
+class OtpNotSent(ProviderError):
+    """CoWIN would not send an OTP to this number now (USRAUT0018, "Generate OTP failed": seen
+    for numbers CoWIN has throttled or blocked for a while). Not worth retrying soon: the person
+    can try later, or verify another way."""
+
+    code = "otp_not_sent"
 
 
 class OtpExpired(ProviderError):

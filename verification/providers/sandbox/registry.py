@@ -34,6 +34,14 @@ CITIZENS: tuple[Citizen, ...] = (
 )
 _BY_MOBILE = {c.mobile: c for c in CITIZENS}
 
+#: Numbers CoWIN will not send an OTP to (it answers USRAUT0018, "Generate OTP failed", as it
+#: did for numbers it throttled or blocked): try the certificate route with them.
+OTP_REFUSED = frozenset({"9000000090"})
+
+
+def otp_refused(mobile: str) -> bool:
+    return mobile in OTP_REFUSED
+
 
 def _same_name(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())

@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from verification.providers.kycvs.client import GENERATE_OTP_FAILED, INVALID_OTP, WAIT_TO_SEND_OTP
 from verification.providers.sandbox import certificates, keys, registry, store
 
 _random = secrets.SystemRandom()
@@ -121,7 +122,12 @@ def generate_otp(request: HttpRequest) -> HttpResponse:
     txn_id = store.transaction_start(mobile=mobile, name=name.strip(), otp=otp)
     if txn_id is None:
         wait = store.cooldown_left(mobile) or 1
-        return _error(400, "OTP_RESEND_TOO_SOON", "OTP already sent; try again later.", retry_after=wait)
+        # CoWIN's code; the Retry-After header is the sandbox's help (CoWIN gives no wait).
+        response = _error(400, WAIT_TO_SEND_OTP, "Please wait before requesting a new OTP.")
+        response["Retry-After"] = str(wait)
+        return response
+    if registry.otp_refused(mobile):
+        return _error(400, GENERATE_OTP_FAILED, "Generate OTP failed")
     minutes = max(1, settings.KYCVS_SANDBOX_OTP_TTL_S // 60)
     store.inbox_deliver(
         kind="sms",
@@ -146,8 +152,9 @@ def confirm_otp(request: HttpRequest) -> HttpResponse:
     if txn is None:
         return _error(400, "OTP_EXPIRED", "The OTP has expired or was already used.")
     if not hmac.compare_digest(body["otp"].lower(), txn.otp_sha256):
-        tries_left = store.transaction_wrong_attempt(txn_id, txn)
-        return _error(401, "WRONG_OTP", "Invalid OTP.", tries_left=tries_left)
+        store.transaction_wrong_attempt(txn_id, txn)
+        # As CoWIN answers: 401, USRAUT0014, and no count of the tries left.
+        return _error(401, INVALID_OTP, "Invalid OTP")
     if not store.transaction_finish(txn_id):  # a concurrent confirm won the race
         return _error(400, "OTP_EXPIRED", "The OTP has expired or was already used.")
     return JsonResponse({"token": store.token_issue(mobile=txn.mobile, name=txn.name, txn_id=txn_id)})

@@ -74,7 +74,7 @@ def test_hr_rejects_and_the_status_is_erased_as_on_withdrawal(org_a, django_capt
         assert Employee.objects.get(pk=row.pk).mobile == "+919000000099"  # the number on file stays
     # The employee may verify again through the link, with the number on file.
     link = host_client(org_a.host)
-    assert link.get(f"/c/{v.token}/")["Location"] == f"/c/{v.token}/details/"
+    assert link.get(f"/c/{v.token}/")["Location"] == f"/c/{v.token}/verify/"
     page = link.get(f"/c/{v.token}/details/").content.decode()
     assert "could not confirm that the number you used is yours" in page
 

@@ -28,6 +28,7 @@ def test_owner_changes_settings_hr_admin_cannot(org_a, org_b):
             "dashboard_min_group_size": 3,
             "retention_days": 15,
             "link_view_days": 45,
+            "verification_methods": "both",
         },
     )
     assert response.status_code == 302
@@ -63,6 +64,7 @@ def test_link_view_days_is_an_owner_setting_with_limits_and_help(org_a):
         "reminder_days": "3, 7",
         "dashboard_min_group_size": 5,
         "retention_days": 30,
+        "verification_methods": "both",
     }
     for days in (0, 366):
         refused = owner.post("/account/settings/", {**valid, "link_view_days": days})
@@ -74,3 +76,26 @@ def test_link_view_days_is_an_owner_setting_with_limits_and_help(org_a):
     with schema_context(org_a.schema_name):
         changed = AuditEvent.objects.filter(action="organization.settings_changed").latest("at")
         assert "link_view_days" in changed.data["fields"]
+
+
+def test_the_ways_to_verify_are_an_owner_setting(org_a, settings):
+    owner = signed_in(org_a)
+    page = owner.get("/account/settings/").content.decode()
+    assert 'name="verification_methods"' in page and "checked offline against CoWIN" in page
+    valid = {
+        "name": "Alpha",
+        "invitation_expiry_days": 14,
+        "reminder_days": "3, 7",
+        "dashboard_min_group_size": 5,
+        "retention_days": 30,
+        "link_view_days": 30,
+    }
+    assert (
+        owner.post("/account/settings/", {**valid, "verification_methods": "certificate"}).status_code == 302
+    )
+    assert Organization.objects.get(slug="alpha").verification_methods == "certificate"
+    refused = owner.post("/account/settings/", {**valid, "verification_methods": "sms"})
+    assert refused.status_code == 200 and "verification_methods" in refused.context["form"].errors
+    # Without a KYC-VS partner key the page says that only certificates can be offered.
+    settings.KYCVS_API_KEY = ""
+    assert "no CoWIN KYC-VS partner key" in owner.get("/account/settings/").content.decode()

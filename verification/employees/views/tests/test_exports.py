@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import openpyxl
 import pytest
@@ -37,6 +37,10 @@ HEADER = [
     "Active",
     "Progress",
     "Vaccination status",
+    "Verified by",
+    "Doses",
+    "Vaccine",
+    "Last dose",
     "Verified at (Asia/Kolkata)",
     "Invited at (Asia/Kolkata)",
 ]
@@ -69,6 +73,12 @@ def _people(org: OrgFixture) -> dict[str, Employee]:
             progress=Progress.VERIFIED,
             vaccination_status=2,
             status_verified_at=datetime(2026, 3, 1, 6, 30, 15, 123456, tzinfo=UTC),
+            # Verified with a certificate, which tells the doses, the vaccine and the date.
+            status_method="certificate",
+            status_dose=2,
+            status_total_doses=2,
+            status_vaccine="COVISHIELD",
+            status_last_dose_on=date(2021, 8, 9),
         )
         with time_machine.travel(datetime(2026, 2, 1, 20, 0, tzinfo=UTC), tick=False):
             InvitationFactory.create(employee=invited)
@@ -87,10 +97,11 @@ def test_csv_has_every_column_with_masked_mobile_and_local_times(org_a):
     assert rows == [
         HEADER,
         ["E1", "Asha Rao", "e1@example.com", "••••••0001", "Sales", "Pune", "yes", "Verified",
-         "Fully vaccinated", "2026-03-01 12:00:15", ""],
-        ["E2", "Bina Das", "e2@example.com", "", "Finance", "", "yes", "Invited", "", "",
+         "Fully vaccinated", "Vaccination certificate", "2 / 2", "COVISHIELD", "2021-08-09",
+         "2026-03-01 12:00:15", ""],
+        ["E2", "Bina Das", "e2@example.com", "", "Finance", "", "yes", "Invited", "", "", "", "", "", "",
          "2026-02-02 01:30:00"],
-        ["E3", "Chetan Roy", "e3@example.com", "", "", "", "no", "Not invited", "", "", ""],
+        ["E3", "Chetan Roy", "e3@example.com", "", "", "", "no", "Not invited", "", "", "", "", "", "", ""],
     ]  # fmt: skip
 
 
@@ -104,7 +115,8 @@ def test_xlsx_opens_with_openpyxl_and_has_the_rows_with_naive_local_times(org_a)
     assert rows[0] == HEADER
     assert rows[1] == [
         "E1", "Asha Rao", "e1@example.com", "••••••0001", "Sales", "Pune", "yes", "Verified",
-        "Fully vaccinated", datetime(2026, 3, 1, 12, 0, 15), None,
+        "Fully vaccinated", "Vaccination certificate", "2 / 2", "COVISHIELD", "2021-08-09",
+        datetime(2026, 3, 1, 12, 0, 15), None,
     ]  # fmt: skip
     assert rows[2][-1] == datetime(2026, 2, 2, 1, 30)
     assert rows[2][7] == "Invited"
