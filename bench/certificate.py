@@ -186,6 +186,7 @@ def view_uploads(count: int) -> tuple[list[float], list[float], list[float]]:
     """Seconds of each upload through the view (all, PDF, PNG), ``count`` employees of a bench
     organization uploading their own certificate once each."""
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
     from django.test import Client
     from django_tenants.utils import tenant_context
 
@@ -219,6 +220,7 @@ def view_uploads(count: int) -> tuple[list[float], list[float], list[float]]:
             if index >= 4:
                 whole.append(elapsed)
                 (pdf if kind == "pdf" else png).append(elapsed)
+        connection.set_schema_to_public()  # the requests left the connection on the bench schema
     return whole, pdf, png
 
 

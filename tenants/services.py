@@ -39,7 +39,8 @@ def organization_create(
     validate_subdomain(slug)
     validate_plain_text(name)
     validate_plain_text(owner_name)
-    with transaction.atomic():
+    # Organizations are rows of the public schema, whatever schema the caller was on.
+    with schema_context(get_public_schema_name()), transaction.atomic():
         organization = Organization(
             name=name.strip(),
             slug=slug,

@@ -34,3 +34,18 @@ def test_failure_during_creation_leaves_nothing_behind(monkeypatch):
         )
     assert not Organization.objects.filter(slug="eps").exists()
     assert not schema_exists("org_eps")
+
+
+def test_an_organization_can_be_created_whatever_schema_the_connection_is_on(org_a):
+    """A script or a benchmark that just served a request of one organization (the connection
+    is on its schema) may provision another: organizations are public rows. (The test's
+    transaction takes the new schema away again: PostgreSQL's DDL is transactional.)"""
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    with schema_context(org_a.schema_name):
+        made = organization_create(
+            name="Zeta", slug="zeta-from-a", owner_name="Z", owner_email="z@zeta.example", owner_password="x"
+        )
+        assert connection.schema_name == org_a.schema_name  # left as the caller had it
+    assert Organization.objects.get(slug="zeta-from-a").pk == made.pk and schema_exists(made.schema_name)
