@@ -1,9 +1,10 @@
 """Exports: the directory's CSV and XLSX through the real views, beside COPY and openpyxl.
 
 100,000 employees (no mobiles stored, only their last 4 digits; two thirds invited, a third
-verified) are COPYed into a throw-away bench organization. Then, in that organization's
-schema, with its owner signed in (``RequestFactory``, the view functions themselves: role
-check, filters, count, audit event, response):
+verified, half of those by certificate with doses, vaccine and date) are COPYed into a
+throw-away bench organization. Then, in that organization's schema, with its owner signed in
+(``RequestFactory``, the view functions themselves: role check, filters, count, audit event,
+response):
 
 * ``export_csv_rows_per_s``: ``GET /employees/export.csv`` and read the whole streamed body
   (PostgreSQL's COPY of the export query: labels, masked mobile, local times, neutralised
@@ -60,14 +61,16 @@ RSS_NOTE = "RSS growth, sampled per chunk and every 5 ms"
 
 EMPLOYEE_COLUMNS = (
     "code, full_name, email, mobile, mobile_last4, mobile_digest, department, location, is_active, "
-    "progress, vaccination_status, status_verified_at, last_invited_at, created_at, updated_at"
+    "progress, vaccination_status, status_verified_at, status_method, status_dose, status_total_doses, "
+    "status_vaccine, status_last_dose_on, last_invited_at, created_at, updated_at"
 )
 INVITATION_COLUMNS = (
     "employee_id, token_hash, token, created_at, expires_at, sent_at, reminder_count, used_at"
 )
 COPY_BASELINE = (
     "COPY (SELECT code, full_name, email, mobile_last4, department, location, is_active, progress, "
-    "vaccination_status, status_verified_at, created_at FROM verification_employee "
+    "vaccination_status, status_method, status_dose, status_total_doses, status_vaccine, "
+    "status_last_dose_on, status_verified_at, last_invited_at FROM verification_employee "
     "ORDER BY full_name, code) TO STDOUT WITH (FORMAT csv)"
 )
 
@@ -86,6 +89,7 @@ def seed(rows: int = ROWS, seed: int = 2026) -> None:
                 invited = i % 3 != 0
                 verified = invited and i % 3 == 1
                 invited_at = now - timedelta(days=2, minutes=i)  # as the invitation below
+                by_certificate = verified and i % 2 == 0
                 copy.write_row(
                     (
                         f"E{i:06d}",
@@ -100,6 +104,11 @@ def seed(rows: int = ROWS, seed: int = 2026) -> None:
                         "verified" if verified else "invited" if invited else "not_invited",
                         rng.choice(statuses) if verified else None,
                         now - timedelta(minutes=i) if verified else None,
+                        ("certificate" if by_certificate else "kycvs") if verified else "",
+                        2 if by_certificate else None,
+                        2 if by_certificate else None,
+                        "COVISHIELD" if by_certificate else "",
+                        (now - timedelta(days=200 + i % 300)).date() if by_certificate else None,
                         invited_at if invited else None,
                         now,
                         now,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.helpers import totp_enrol
+from e2e.helpers import totp_enrol, wait_for
 
 CHROMIUM = os.environ.get("TIKA_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "e2e-artifacts"
@@ -114,3 +114,35 @@ def staff_sign_in(committed_db):  # type: ignore[no-untyped-def]
             user = User.objects.get(username=email)
             for device in devices_for_user(user, confirmed=None):
                 device.delete()
+
+
+@pytest.fixture
+def invited(celery_worker_process, committed_db, sandbox, org_a):  # type: ignore[no-untyped-def]
+    """Invite an employee of org A as HR would (``mobile`` on file, or None: shop-floor staff
+    often have none); yield (employee, the link from the e-mail in the dev inbox)."""
+    import re
+    import uuid
+
+    from django_tenants.utils import schema_context
+
+    from verification.models import Employee
+    from verification.tests.factories import EmployeeFactory, InvitationFactory
+
+    created: list[int] = []
+
+    def invite(mobile: str | None, name: str) -> tuple[Employee, str]:
+        email = f"{uuid.uuid4().hex[:10]}@staff.example"
+        with schema_context(org_a.schema_name):
+            employee = EmployeeFactory.create(
+                code=f"W-{uuid.uuid4().hex[:6]}", full_name=name, email=email, mobile=mobile
+            )
+            created.append(employee.pk)
+            InvitationFactory.create(employee=employee)
+        message = wait_for(lambda: sandbox.inbox(to=email, kind="email"))[0]
+        link = re.search(r"http://\S+/c/[\w-]+/", message["text"])
+        assert link
+        return employee, link.group(0)
+
+    yield invite
+    with schema_context(org_a.schema_name):
+        Employee.objects.filter(pk__in=created).delete()

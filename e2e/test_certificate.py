@@ -5,9 +5,6 @@ once HR approves it."""
 
 from __future__ import annotations
 
-import re
-import uuid
-
 import pytest
 from django_tenants.utils import schema_context
 
@@ -15,31 +12,8 @@ from e2e.helpers import DESKTOP, PHONE, wait_for
 from portal.testing import OWNER_PASSWORD
 from verification.models import Employee, Method, Progress
 from verification.providers.sandbox import certificates as sandbox_certificates
-from verification.tests.factories import EmployeeFactory, InvitationFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
-
-
-@pytest.fixture
-def invited(celery_worker_process, committed_db, sandbox, org_a):  # type: ignore[no-untyped-def]
-    """Invite an employee of org A (no mobile on file: shop-floor staff often have none); yield
-    the link from the e-mail."""
-    created: list[int] = []
-
-    def invite(name: str) -> tuple[Employee, str]:
-        email = f"{uuid.uuid4().hex[:10]}@staff.example"
-        with schema_context(org_a.schema_name):
-            employee = EmployeeFactory.create(code=f"C-{uuid.uuid4().hex[:6]}", full_name=name, email=email)
-            created.append(employee.pk)
-            InvitationFactory.create(employee=employee)
-        message = wait_for(lambda: sandbox.inbox(to=email, kind="email"))[0]
-        link = re.search(r"http://\S+/c/[\w-]+/", message["text"])
-        assert link
-        return employee, link.group(0)
-
-    yield invite
-    with schema_context(org_a.schema_name):
-        Employee.objects.filter(pk__in=created).delete()
 
 
 def _certificate_file(tmp_path, mobile: str, kind: str) -> str:  # type: ignore[no-untyped-def]
@@ -87,7 +61,7 @@ def test_a_certificate_uploaded_on_a_phone_counts_on_hrs_open_dashboard_and_a_mi
     shots(hr, "dashboard-before")
 
     # The employee, on a phone, in Hindi.
-    employee, link = invited("Ravi Kumar")
+    employee, link = invited(None, "Ravi Kumar")  # no mobile on file
     phone = browser.new_context(**PHONE).new_page()
     phone.goto(link)
     phone.click("button[name=language][value=hi]")
@@ -127,7 +101,7 @@ def test_a_certificate_uploaded_on_a_phone_counts_on_hrs_open_dashboard_and_a_mi
         )
 
     # A certificate whose name is not the name on file: it waits for HR, who approves it.
-    _other, other_link = invited("Lakshmi Venkatesh")
+    _other, other_link = invited(None, "Lakshmi Venkatesh")
     second = browser.new_context(**PHONE).new_page()
     _upload(second, other_link, _certificate_file(tmp_path, "9000000012", "png"))  # "Laxmi Iyer"
     assert second.locator('[data-review="pending"]').count() == 1

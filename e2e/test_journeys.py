@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -13,32 +12,8 @@ from django_tenants.utils import schema_context
 from e2e.helpers import DESKTOP, PHONE, wait_for
 from portal.testing import OWNER_PASSWORD
 from verification.models import Consent, Employee, Invitation, StatusRecord
-from verification.tests.factories import EmployeeFactory, InvitationFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
-
-
-@pytest.fixture
-def invited(celery_worker_process, committed_db, sandbox, org_a):  # type: ignore[no-untyped-def]
-    """Invite an employee of org A as HR would; yield (employee, link from the e-mail)."""
-    created: list[int] = []
-
-    def invite(mobile: str, name: str) -> tuple[Employee, str]:
-        email = f"{uuid.uuid4().hex[:10]}@staff.example"
-        with schema_context(org_a.schema_name):
-            employee = EmployeeFactory.create(
-                code=f"W-{uuid.uuid4().hex[:6]}", full_name=name, email=email, mobile=mobile
-            )
-            created.append(employee.pk)
-            InvitationFactory.create(employee=employee)
-        message = wait_for(lambda: sandbox.inbox(to=email, kind="email"))[0]
-        link = re.search(r"http://\S+/c/[\w-]+/", message["text"])
-        assert link
-        return employee, link.group(0)
-
-    yield invite
-    with schema_context(org_a.schema_name):
-        Employee.objects.filter(pk__in=created).delete()
 
 
 def test_consent_in_hindi_on_a_phone_then_withdraw(browser, shots, invited, sandbox, org_a):

@@ -41,5 +41,20 @@ class Task(enum.StrEnum):
 
 def enqueue(task: Task, *args: Any) -> None:
     """Send ``task`` with ``args`` (ids and plain values, never personal data) once the
-    current transaction commits (at once when there is none)."""
-    transaction.on_commit(lambda: current_app.send_task(str(task), args=list(args)))
+    current transaction commits (at once when there is none).
+
+    With ``task_always_eager`` (a script that has no worker, such as a benchmark) the task
+    runs here instead: ``send_task`` alone would ignore that setting and leave the message on
+    the broker for whichever worker comes along later.
+    """
+    transaction.on_commit(lambda: _send(str(task), list(args)))
+
+
+def _send(name: str, args: list[Any]) -> None:
+    app = current_app
+    if app.conf.task_always_eager:
+        if name not in app.tasks:
+            app.loader.import_default_modules()  # the rooms' tasks modules (autodiscovery)
+        app.tasks[name].apply(args=args, throw=app.conf.task_eager_propagates)
+    else:
+        app.send_task(name, args=args)

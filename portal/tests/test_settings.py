@@ -16,10 +16,13 @@ from portal.testing import PRODUCTION_ENV
 from verification.providers.certificate.tests.certificates import ISSUER_KEY, OTHER_KEY, public_pem
 
 
-def _load_production_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _load_production_settings(
+    env: dict[str, str], code: str = "print('loaded')"
+) -> subprocess.CompletedProcess[str]:
+    """Start Django with production settings and ``env`` in a fresh process, then run ``code``."""
     clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('loaded')"],
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
         env={**clean, **env},
         cwd=settings.BASE_DIR,
         capture_output=True,
@@ -61,19 +64,11 @@ def test_production_without_a_kycvs_partner_key_starts_with_certificates_only():
     KYCVS_* variables, production starts and offers only the certificate route."""
     env = {k: v for k, v in PRODUCTION_ENV.items() if not k.startswith("KYCVS_")}
     code = (
-        "import django; django.setup(); from verification.providers import kycvs; "
+        "from verification.providers import kycvs; "
         "from verification.attempts.selectors import methods_offered; "
         "print(kycvs.configured(), [str(m) for m in methods_offered(None)])"
     )
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**clean, **env},
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _load_production_settings(env, code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False ['certificate']"
 

@@ -27,7 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
@@ -76,12 +76,13 @@ def columns() -> list[tuple[str, str, Any]]:
         default=Concat(Value("••••••"), F("mobile_last4")),
         output_field=CharField(),
     )
-    # "2 of 2" from a certificate (KYC-VS tells no doses).
-    doses = Case(
-        When(status_dose__isnull=True, then=Value("")),
-        default=Concat(
-            Cast("status_dose", CharField()), Value(" / "), Cast("status_total_doses", CharField())
-        ),
+    # "2 / 2" from a certificate; KYC-VS tells no doses, and ``||`` leaves that cell empty (NULL).
+    doses = Func(
+        Cast("status_dose", CharField()),
+        Value(" / "),
+        Cast("status_total_doses", CharField()),
+        arg_joiner=" || ",
+        template="(%(expressions)s)",
         output_field=CharField(),
     )
     zone = str(organization_timezone())
@@ -102,7 +103,7 @@ def columns() -> list[tuple[str, str, Any]]:
         ("verified_by", _("Verified by"), _label("status_method", Method.choices, Value(""))),
         ("doses", _("Doses"), doses),
         ("vaccine", _("Vaccine"), Neutralised("status_vaccine")),
-        ("last_dose", _("Last dose"), Coalesce(Cast("status_last_dose_on", CharField()), Value(""))),
+        ("last_dose", _("Last dose"), Cast("status_last_dose_on", CharField())),
         ("verified_at", _("Verified at (%(zone)s)") % {"zone": zone}, _local_time("status_verified_at")),
         ("invited_at", _("Invited at (%(zone)s)") % {"zone": zone}, _local_time("last_invited_at")),
     ]
