@@ -220,7 +220,7 @@ def view_uploads(count: int) -> tuple[list[float], list[float], list[float]]:
             if index >= 4:
                 whole.append(elapsed)
                 (pdf if kind == "pdf" else png).append(elapsed)
-        connection.set_schema_to_public()  # the requests left the connection on the bench schema
+        connection.set_schema_to_public()  # type: ignore[attr-defined]  # the requests left the connection on the bench schema
     return whole, pdf, png
 
 

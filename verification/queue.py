@@ -55,6 +55,6 @@ def _send(name: str, args: list[Any]) -> None:
     if app.conf.task_always_eager:
         if name not in app.tasks:
             app.loader.import_default_modules()  # the rooms' tasks modules (autodiscovery)
-        app.tasks[name].apply(args=args, throw=app.conf.task_eager_propagates)
+        app.tasks[name].apply(args=tuple(args), throw=app.conf.task_eager_propagates)
     else:
         app.send_task(name, args=args)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from portal.testing import OrgFixture
+from verification.models import Invitation
 from verification.queue import Task, enqueue
 from verification.tests.factories import InvitationFactory
 
@@ -54,7 +55,9 @@ def test_eager_mode_runs_the_task_here_instead_of_leaving_a_message(
     try:
         with mock.patch.object(current_app, "send_task") as send, schema_context(org_a.schema_name):
             with django_capture_on_commit_callbacks(execute=True):
-                invitation = InvitationFactory()  # its e-mail task is enqueued after commit
+                invitation: Invitation = (
+                    InvitationFactory.create()
+                )  # its e-mail task is enqueued after commit
             invitation.refresh_from_db()
             email = invitation.employee.email
     finally:
