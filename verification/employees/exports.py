@@ -68,9 +68,12 @@ def _label(field: str, choices: Any, default: Any) -> Case:
     )
 
 
-def columns() -> list[tuple[str, str, Any]]:
+def columns(*, for_csv: bool = True) -> list[tuple[str, str, Any]]:
     """(key, header, SQL expression) of every exported column, in order; headers and labels
-    in the active language."""
+    in the active language. For a CSV, free text that a spreadsheet would read as a formula
+    gets a leading ``'`` (``Neutralised``); an XLSX writes every text as a text cell, which
+    Excel never evaluates, so there the value is written as it is (no visible apostrophe)."""
+    text = Neutralised if for_csv else F
     masked = Case(
         When(mobile_last4="", then=Value("")),
         default=Concat(Value("••••••"), F("mobile_last4")),
@@ -87,12 +90,12 @@ def columns() -> list[tuple[str, str, Any]]:
     )
     zone = str(organization_timezone())
     return [
-        ("code", _("Code"), Neutralised("code")),
-        ("name", _("Name"), Neutralised("full_name")),
-        ("email", _("Email"), Neutralised("email")),
+        ("code", _("Code"), text("code")),
+        ("name", _("Name"), text("full_name")),
+        ("email", _("Email"), text("email")),
         ("mobile", _("Mobile"), masked),
-        ("department", _("Department"), Neutralised("department")),
-        ("location", _("Location"), Neutralised("location")),
+        ("department", _("Department"), text("department")),
+        ("location", _("Location"), text("location")),
         ("active", _("Active"), _label("is_active", [(True, _("yes"))], Value(_("no")))),
         ("progress", _("Progress"), _label("progress", Progress.choices, F("progress"))),
         (
@@ -102,7 +105,7 @@ def columns() -> list[tuple[str, str, Any]]:
         ),
         ("verified_by", _("Verified by"), _label("status_method", Method.choices, Value(""))),
         ("doses", _("Doses"), doses),
-        ("vaccine", _("Vaccine"), Neutralised("status_vaccine")),
+        ("vaccine", _("Vaccine"), text("status_vaccine")),
         ("last_dose", _("Last dose"), Cast("status_last_dose_on", CharField())),
         ("verified_at", _("Verified at (%(zone)s)") % {"zone": zone}, _local_time("status_verified_at")),
         ("invited_at", _("Invited at (%(zone)s)") % {"zone": zone}, _local_time("last_invited_at")),
@@ -113,11 +116,12 @@ def headers() -> list[str]:
     return [header for _k, header, _e in columns()]
 
 
-def export_sql(filters: EmployeeFilters) -> tuple[str, tuple[Any, ...]]:
+def export_sql(filters: EmployeeFilters, *, for_csv: bool = True) -> tuple[str, tuple[Any, ...]]:
     """SQL and parameters of the export: the directory under ``filters``, in its order, one
     row of cells per employee, from the employee table alone (when the newest invitation was
-    made is on the row), so PostgreSQL reads it in order from the directory's index."""
-    cols = columns()
+    made is on the row), so PostgreSQL reads it in order from the directory's index. Text
+    neutralised against formulas for a CSV only (``columns``)."""
+    cols = columns(for_csv=for_csv)
     annotated = Employee.objects.annotate(**{f"x_{key}": expression for key, _h, expression in cols})
     rows = employee_directory(filters, queryset=annotated).values_list(*(f"x_{key}" for key, _h, _e in cols))
     sql, params = rows.query.sql_with_params()

@@ -53,7 +53,7 @@ def export_xlsx(request: HttpRequest) -> FileResponse:
     filters = EmployeeFilterForm(request.GET).filters()
     # The workbook is complete (in a temporary file) before it is streamed: an XLSX
     # is a zip whose index comes last.
-    out, count = xlsx_file(export_sql(filters))
+    out, count = xlsx_file(export_sql(filters, for_csv=False))
     events.export_downloaded(
         actor=request.user, ip=client_ip(request), file_format="xlsx", filters=filters.as_dict(), rows=count
     )

