@@ -20,6 +20,7 @@ class AuditAction(models.TextChoices):
     EMPLOYEE_DEACTIVATED = "employee.deactivated", _("Deactivated")
     EMPLOYEE_REACTIVATED = "employee.reactivated", _("Reactivated")
     EMPLOYEES_IMPORTED = "employees.imported", _("Employees imported")
+    IMPORT_ERRORS_DOWNLOADED = "import.errors_downloaded", _("Import errors downloaded (with the values)")
     EXPORT_DOWNLOADED = "export.downloaded", _("Employee list downloaded")
     INVITATION_CREATED = "invitation.created", _("Invited")
     REVIEW_APPROVED = "review.approved", _("Verification through another number approved")

@@ -83,6 +83,19 @@ def employees_imported(
     )
 
 
+def import_errors_downloaded(job: Any, *, actor: Actor, ip: str | None, errors: int) -> AuditEvent:
+    """The error file of an import was downloaded: it shows the refused values (mobiles
+    masked), so who took it is recorded; the event holds counts, never a value."""
+    return _record(
+        AuditAction.IMPORT_ERRORS_DOWNLOADED,
+        actor=actor,
+        ip=ip,
+        import_job_id=job.pk,
+        filename=job.filename,
+        errors=errors,
+    )
+
+
 def employee_deactivated(employee: Employee, *, actor: Actor, invitations_revoked: int) -> AuditEvent:
     return _record(
         AuditAction.EMPLOYEE_DEACTIVATED,

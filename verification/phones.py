@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+from phonenumbers import geocoder
 
 from verification.crypto import lookup_digest
 
 _MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
+#: Text a spreadsheet makes of a long number: scientific notation ("9.87654321E9", "9.88E+09")
+#: or a decimal with a fraction ("9876543210.5"). Digits may be lost or run together: never a
+#: number to send an OTP to. ("9876543210.0" is exact; readers strip that ".0".)
+_SHORTENED = re.compile(r"[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+|\d+[.,]\d*[1-9]\d*")
+
+
+#: What may stand between the digits of one phone number; anything else (a second number
+#: after "/" or ",", letters, "ext") makes the cell ambiguous.
+_NUMBER_CHARACTERS = re.compile(r"[0-9+\-(). \u00a0]+")
+
+
+SHORTENED_MESSAGE = _(
+    "This looks like a number Excel shortened (%(value)s): digits may be lost. Format the column "
+    "as text, type the number again and upload the file again."
+)
+
+
+def shortened(text: str) -> bool:
+    """True if ``text`` is a number a spreadsheet wrote in scientific notation or with a
+    fraction: what it was before cannot be known."""
+    return _SHORTENED.fullmatch(text.strip()) is not None
+
+
 def normalize_indian_mobile(value: str) -> str:
-    """E.164 form (+91XXXXXXXXXX) of an Indian mobile number, or ValidationError."""
+    """E.164 form (+91XXXXXXXXXX) of an Indian mobile number, or ValidationError (a number in
+    scientific notation is refused, never read: ``shortened``)."""
     text = str(value).strip()
     if len(text) == 10 and text.isdigit() and text.isascii() and text[0] != "0":
         # Exactly what parse() makes of ten plain digits, without its cost (a bulk import
@@ -26,6 +54,8 @@ def normalize_indian_mobile(value: str) -> str:
             raise ValidationError(_("Enter a valid Indian mobile number."), code="invalid_mobile")
         return f"+91{text}"
     else:
+        if shortened(text):
+            raise ValidationError(SHORTENED_MESSAGE % {"value": text}, code="invalid_mobile")
         try:
             number = phonenumbers.parse(text, "IN")
         except phonenumbers.NumberParseException:
@@ -37,6 +67,77 @@ def normalize_indian_mobile(value: str) -> str:
     ):
         raise ValidationError(_("Enter a valid Indian mobile number."), code="invalid_mobile")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_OTHER_TYPES = {
+    phonenumbers.PhoneNumberType.TOLL_FREE: _("a toll-free number"),
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: _("a premium-rate number"),
+    phonenumbers.PhoneNumberType.SHARED_COST: _("a shared-cost number"),
+    phonenumbers.PhoneNumberType.VOIP: _("an internet (VoIP) number"),
+    phonenumbers.PhoneNumberType.UAN: _("a company's universal number"),
+    phonenumbers.PhoneNumberType.PAGER: _("a pager number"),
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER: _("a personal forwarding number"),
+    phonenumbers.PhoneNumberType.VOICEMAIL: _("a voicemail number"),
+}
+
+
+#: A mobile's national number: ten digits (phonenumbers' Indian metadata).
+MOBILE_DIGITS = 10
+
+
+def mobile_refusal(value: str) -> str | None:
+    """Why ``value`` is not an Indian mobile ``normalize_indian_mobile`` accepts, for people
+    (None if it is one): shortened by a spreadsheet, ambiguous, too short, too long, not
+    Indian, a landline (with its area, from phonenumbers' geocoder), another kind of line, or a
+    range no operator has been given. The same rules as ``normalize_indian_mobile``, which
+    stays the fast path; this runs only for numbers it refused."""
+    text = str(value).strip()
+    if shortened(text):
+        return str(SHORTENED_MESSAGE % {"value": text})
+    if not _NUMBER_CHARACTERS.fullmatch(text) or text.count("+") > 1:
+        return gettext_now("Not one phone number: put a single mobile in the cell, digits only.")
+    try:
+        number = phonenumbers.parse(text, "IN")
+    except phonenumbers.NumberParseException as exc:
+        if exc.error_type == phonenumbers.NumberParseException.TOO_LONG:
+            return gettext_now("Too long for a mobile number: an Indian mobile has 10 digits.")
+        if exc.error_type in (
+            phonenumbers.NumberParseException.TOO_SHORT_NSN,
+            phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD,
+        ):
+            return gettext_now("Too short for a mobile number: an Indian mobile has 10 digits.")
+        return gettext_now("Not a phone number.")
+    if number.country_code != 91:
+        country = geocoder.country_name_for_number(number, _language())
+        return gettext_now(
+            "Not an Indian number (+%(code)s%(country)s): CoWIN sends the OTP to Indian mobiles only."
+        ) % {"code": number.country_code, "country": f", {country}" if country else ""}
+    if not number.national_number:
+        return gettext_now("Not a phone number.")
+    digits = len(str(number.national_number))
+    kind = phonenumbers.number_type(number)
+    if kind in _MOBILE_TYPES:
+        return None
+    if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
+        area = geocoder.description_for_number(number, _language())
+        if area and area != geocoder.country_name_for_number(number, _language()):
+            return gettext_now(
+                "A landline (%(area)s): CoWIN sends the OTP by SMS to a mobile. Give the employee's mobile."
+            ) % {"area": area}
+        return gettext_now("A landline: CoWIN sends the OTP by SMS to a mobile. Give the employee's mobile.")
+    if kind in _OTHER_TYPES:
+        return gettext_now("%(kind)s, not a mobile: CoWIN sends the OTP by SMS to a mobile.") % {
+            "kind": str(_OTHER_TYPES[kind]).capitalize()
+        }
+    if digits < MOBILE_DIGITS:
+        return gettext_now("Too short: %(digits)d digits; an Indian mobile has 10.") % {"digits": digits}
+    if digits > MOBILE_DIGITS:
+        return gettext_now("Too long: %(digits)d digits; an Indian mobile has 10.") % {"digits": digits}
+    return gettext_now("Not a number any Indian operator has issued (no mobile starts this way).")
+
+
+def _language() -> str:
+    return (get_language() or "en").split("-")[0]
 
 
 def national(e164: str) -> str:
@@ -63,6 +164,13 @@ class StoredMobile:
     def fields(self) -> dict[str, str | None]:
         """As the employee row's fields (``mobile``, ``mobile_last4``, ``mobile_digest``)."""
         return {"mobile": self.e164, "mobile_last4": self.last4, "mobile_digest": self.digest}
+
+
+def masked(text: str) -> str:
+    """A mobile as typed, shown with all but its last 4 characters hidden (an error message
+    beside the value must not reveal the number)."""
+    visible = text[-4:]
+    return "•" * (len(text) - len(visible)) + visible
 
 
 def last4(e164: str | None) -> str:

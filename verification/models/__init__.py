@@ -9,7 +9,7 @@ from verification.models.attempts import StatusRecord, VerificationAttempt
 from verification.models.audit import AuditEvent
 from verification.models.consent import Consent, ViewCode
 from verification.models.employees import Employee, Progress
-from verification.models.imports import ImportJob
+from verification.models.imports import ImportColumnMapping, ImportJob
 from verification.models.invitations import Invitation
 from verification.models.snapshots import DailySnapshot
 from verification.models.staff import StaffInvitation
@@ -20,6 +20,7 @@ __all__ = [
     "Consent",
     "DailySnapshot",
     "Employee",
+    "ImportColumnMapping",
     "ImportJob",
     "Invitation",
     "Method",

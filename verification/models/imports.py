@@ -18,9 +18,14 @@ class ImportJob(models.Model):
     """
 
     class Status(models.TextChoices):
+        # uploaded -> validating -> (mapping -> uploaded ->) validated -> confirmed -> importing
+        # -> done; failed from any step, cancelled from any step before importing (nothing
+        # is written until then).
         UPLOADED = "uploaded", _("Uploaded")
         VALIDATING = "validating", _("Checking")
+        MAPPING = "mapping", _("Columns to map")
         VALIDATED = "validated", _("Ready to import")
+        CONFIRMED = "confirmed", _("Waiting to import")
         IMPORTING = "importing", _("Importing")
         DONE = "done", _("Imported")
         FAILED = "failed", _("Failed")
@@ -47,3 +52,22 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"Import {self.pk} ({self.status})"
+
+
+class ImportColumnMapping(models.Model):
+    """HR's answer for a column no alias matches ("Branch Name" is the location, "Remarks" is
+    ignored), remembered for this organization's next uploads (one schema each)."""
+
+    header = models.CharField(max_length=100, unique=True)  # ``columns.header_key`` of the header
+    label = models.CharField(max_length=100)  # the header as HR's file last wrote it
+    field = models.CharField(max_length=20, blank=True)  # a canonical field; "" = ignore
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["header"]
+
+    def __str__(self) -> str:
+        return f"{self.label} -> {self.field or '(ignored)'}"

@@ -14,13 +14,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tenants.validators import PLAIN_TEXT_MESSAGE, has_control_characters
 from verification.employees.imports.columns import FIELD_LABELS, MAX_LENGTHS, REQUIRED_FIELDS
 from verification.employees.imports.limits import number_shown
 from verification.employees.imports.reading import RawRow
 from verification.models import Employee
-from verification.phones import StoredMobile, normalize_indian_mobile
+from verification.phones import StoredMobile, masked, mobile_refusal, normalize_indian_mobile
 
 #: Errors kept on the job (the count of all of them is in the summary), in the order of the
 #: file; the page shows the first PAGE_ERRORS, the error file (CSV) all those kept.
@@ -35,14 +36,29 @@ DUPLICATE_LINES_SHOWN = 5
 PROGRESS_EVERY = 2000
 
 
+#: Characters of a bad value shown beside its error (the page and the error file).
+VALUE_CHARS = 60
+
+
+def shown_value(column: str, value: str) -> str:
+    """A cell's value as shown beside its error: a mobile masked but for its last 4
+    characters, control characters made visible (U+FFFD), long text cut."""
+    if column == "mobile":
+        value = masked(value)
+    if has_control_characters(value):
+        value = "".join("\ufffd" if has_control_characters(c) else c for c in value)
+    return value if len(value) <= VALUE_CHARS else f"{value[:VALUE_CHARS]}…"
+
+
 @dataclass(frozen=True, slots=True)
 class RowError:
     line: int
     column: str  # a canonical field
     message: str
+    value: str = ""  # as shown (``shown_value``)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "column": self.column, "message": self.message}
+        return {"line": self.line, "column": self.column, "message": self.message, "value": self.value}
 
 
 @dataclass(slots=True)
@@ -83,8 +99,10 @@ class Checked:
 
 
 def _mobile_text(value: str) -> str:
-    # Excel writes numbers as floats into CSV too ("9876543210.0").
-    return value[:-2] if value.endswith(".0") and value[:-2].isdigit() else value
+    # Excel writes numbers as floats into CSV too ("9876543210.0"): exact, so read as the
+    # whole number. Any other fraction or an exponent is refused (``phones.shortened``).
+    whole, dot, zeros = value.partition(".")
+    return whole if dot and whole.isdigit() and zeros and not zeros.strip("0") else value
 
 
 class _EmailCheck(EmailValidator):
@@ -104,15 +122,20 @@ class _EmailCheck(EmailValidator):
         return known
 
 
-def _presence_and_length_errors(line: int, *fields: str | None) -> list[RowError]:
+FORMULA_MESSAGE = gettext_lazy(
+    "This cell holds a formula without a saved value; open the file in Excel, save it, upload again."
+)
+
+
+def _presence_and_length_errors(line: int, formulas: tuple[str, ...], *fields: str | None) -> list[RowError]:
     errors = []
     for name, value in zip(("code", "full_name", "email", "department", "location"), fields, strict=True):
-        if not value and name in REQUIRED_FIELDS:
+        if not value and name in REQUIRED_FIELDS and name not in formulas:
             message = _("%(field)s is required.") % {"field": FIELD_LABELS[name]}
             errors.append(RowError(line, name, message))
         elif value and len(value) > MAX_LENGTHS[name]:
             message = _("Longer than %(max)d characters.") % {"max": MAX_LENGTHS[name]}
-            errors.append(RowError(line, name, message))
+            errors.append(RowError(line, name, message, shown_value(name, value)))
     return errors
 
 
@@ -147,19 +170,26 @@ class RowChecker:
             or (location and len(location) > limit["location"])
         ):
             # The rare row with a missing or overlong cell (kept off the common path).
-            errors.extend(_presence_and_length_errors(line, code, full_name, email, department, location))
+            errors.extend(
+                _presence_and_length_errors(line, raw.formulas, code, full_name, email, department, location)
+            )
+        if raw.formulas:
+            errors.extend(RowError(line, name, str(FORMULA_MESSAGE)) for name in raw.formulas)
         if email and len(email) <= MAX_LENGTHS["email"]:
             try:
                 self.validate_email(email)
             except ValidationError:
-                errors.append(RowError(line, "email", _("Not a valid e-mail address.")))
+                errors.append(
+                    RowError(line, "email", _("Not a valid e-mail address."), shown_value("email", email))
+                )
         mobile = digest = None
-        mobile_text = _mobile_text(values.get("mobile", ""))
+        mobile_text = _mobile_text(values.get("mobile", "").strip())
         if mobile_text:
             try:
                 mobile = normalize_indian_mobile(mobile_text)
             except ValidationError:
-                errors.append(RowError(line, "mobile", _("Not a valid Indian mobile number.")))
+                reason = mobile_refusal(mobile_text) or _("Not a valid Indian mobile number.")
+                errors.append(RowError(line, "mobile", reason, shown_value("mobile", mobile_text)))
             else:
                 digest = StoredMobile.of(mobile).digest
         for name, value in (
@@ -169,11 +199,13 @@ class RowChecker:
             ("location", location),
         ):
             if value and has_control_characters(value):
-                errors.append(RowError(line, name, str(PLAIN_TEXT_MESSAGE)))
+                errors.append(RowError(line, name, str(PLAIN_TEXT_MESSAGE), shown_value(name, value)))
         repeated = self.repeated.get(code)
         if repeated is not None:
             # No row of the group is imported: which one HR meant is theirs to say.
-            errors.append(RowError(line, "code", _duplicate_message(code, line, repeated)))
+            errors.append(
+                RowError(line, "code", _duplicate_message(code, line, repeated), shown_value("code", code))
+            )
         if errors:
             return None, errors
         return CleanRow(line, code, full_name, email, mobile, digest, department, location), errors

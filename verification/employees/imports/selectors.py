@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from verification.employees.imports.columns import FIELD_LABELS
-from verification.models import ImportJob
+from verification.models import ImportColumnMapping, ImportJob
 from verification.spreadsheets import neutralise
 
 PAGE_ERRORS = 100
@@ -33,7 +33,18 @@ def import_jobs_recent(limit: int = 5) -> list[ImportJob]:
 
 
 def import_job_is_running(job: ImportJob) -> bool:
-    return job.status in (ImportJob.Status.UPLOADED, ImportJob.Status.VALIDATING, ImportJob.Status.IMPORTING)
+    return job.status in (
+        ImportJob.Status.UPLOADED,
+        ImportJob.Status.VALIDATING,
+        ImportJob.Status.CONFIRMED,
+        ImportJob.Status.IMPORTING,
+    )
+
+
+def column_mappings() -> dict[str, str]:
+    """This organization's remembered answers for unrecognised columns: header key -> a
+    field, or IGNORE."""
+    return dict(ImportColumnMapping.objects.values_list("header", "field"))
 
 
 def progress_key(job_id: int) -> str:
@@ -51,13 +62,17 @@ def import_job_progress(job: ImportJob) -> int:
 
 def import_job_errors_csv(*, job: ImportJob) -> bytes:
     """The errors kept on ``job`` (the first MAX_STORED_ERRORS, in the order of the file) as a
-    CSV to work through in a spreadsheet: line, column, problem; UTF-8 with a BOM, every text
+    CSV to work through in a spreadsheet: line, column, the value refused (a mobile masked but
+    for its last 4 characters), problem; UTF-8 with a BOM, every text
     cell neutralised against formulas as the exports are."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([neutralise(str(name)) for name in (_("Line"), _("Column"), _("Problem"))])
+    writer.writerow([neutralise(str(name)) for name in (_("Line"), _("Column"), _("Value"), _("Problem"))])
     for error in job.errors:
         column = str(FIELD_LABELS.get(error.get("column", ""), error.get("column", "")))
         message = str(error.get("message", ""))
-        writer.writerow([int(error.get("line", 0)), neutralise(column), neutralise(message)])
+        value = str(error.get("value", ""))
+        writer.writerow(
+            [int(error.get("line", 0)), neutralise(column), neutralise(value), neutralise(message)]
+        )
     return ("\ufeff" + out.getvalue()).encode()

@@ -24,20 +24,21 @@ from django.utils.translation import gettext_lazy
 
 from verification import events
 from verification.employees.imports.checking import Counts, ErrorLog, check_rows, classify, existing_employees
-from verification.employees.imports.columns import TEMPLATE_EXAMPLE, TEMPLATE_HEADERS
+from verification.employees.imports.columns import HEADER_KEY_CHARS, TEMPLATE_EXAMPLE, TEMPLATE_HEADERS
 from verification.employees.imports.limits import ImportFileError
 from verification.employees.imports.reading import (
     IGNORED_HEADER_CHARS,
     IGNORED_HEADERS_SHOWN,
+    UNMAPPED,
     Table,
     estimate_rows,
     file_kind,
     read_table,
 )
-from verification.employees.imports.selectors import progress_key
+from verification.employees.imports.selectors import column_mappings, progress_key
 from verification.employees.imports.writing import write_rows
 from verification.events import Actor
-from verification.models import ImportJob
+from verification.models import ImportColumnMapping, ImportJob
 from verification.queue import Task, enqueue
 
 logger = logging.getLogger(__name__)
@@ -71,17 +72,32 @@ def import_job_create(*, filename: str, content: bytes, actor: Actor = None) -> 
         created_by=user,  # type: ignore[misc]  # the organization's user model
         total_rows=0,
     )
+    _start_check(job, rows)
+    return job
+
+
+def _start_check(job: ImportJob, rows: int) -> None:
     if _runs_inline(rows):
         import_job_validate(job_id=job.pk)
         job.refresh_from_db()
     else:
         job_id = job.pk
         enqueue(Task.IMPORT_JOB_VALIDATE, job_id)
-    return job
+
+
+#: Statuses a job may be cancelled from: every one before rows are written.
+CANCELLABLE = (
+    ImportJob.Status.UPLOADED,
+    ImportJob.Status.VALIDATING,
+    ImportJob.Status.MAPPING,
+    ImportJob.Status.VALIDATED,
+    ImportJob.Status.CONFIRMED,
+)
 
 
 def _failed(job_id: int, message: str) -> None:
-    ImportJob.objects.filter(pk=job_id).update(
+    # A job cancelled meanwhile stays cancelled (its file is already gone).
+    ImportJob.objects.filter(pk=job_id).exclude(status=ImportJob.Status.CANCELLED).update(
         status=ImportJob.Status.FAILED, failure=message[:300], finished_at=timezone.now(), content=b""
     )
 
@@ -103,8 +119,8 @@ def _stored_file(job_id: int) -> bytes:
     return bytes(content)
 
 
-def _read(job: ImportJob) -> Table:
-    table = read_table(job.filename, _stored_file(job.pk))
+def _read(job: ImportJob, remembered: dict[str, str]) -> Table:
+    table = read_table(job.filename, _stored_file(job.pk), remembered=remembered)
     job.total_rows = len(table.rows)
     ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows, processed_rows=0)
     return table
@@ -117,6 +133,31 @@ CHECK_FAILED = gettext_lazy(
 )
 
 
+def _shown_header(name: str) -> str:
+    return name if len(name) <= IGNORED_HEADER_CHARS else f"{name[:IGNORED_HEADER_CHARS]}…"
+
+
+def _reading(table: Table, remembered: dict[str, str]) -> dict[str, Any]:
+    """How the file was read, for the preview (encoding, delimiter, each header's meaning),
+    and the remembered mappings it used: the confirm step reads the file with exactly those,
+    whatever HR maps meanwhile on another upload."""
+    used = {read.key for read in table.headers}
+    return {
+        "encoding": table.encoding,
+        "delimiter": table.delimiter,
+        "headers": [
+            {
+                "header": _shown_header(read.header),
+                "key": read.key,
+                "field": read.field,
+                "source": read.source,
+            }
+            for read in table.headers
+        ],
+        "remembered": {key: field for key, field in remembered.items() if key in used},
+    }
+
+
 def _summary(counts: Counts, *, error_rows: int, errors: ErrorLog, table: Table) -> dict[str, Any]:
     ignored = table.ignored_headers
     return {
@@ -126,10 +167,7 @@ def _summary(counts: Counts, *, error_rows: int, errors: ErrorLog, table: Table)
         "error": error_rows,
         "errors_total": errors.total,
         "columns": list(table.columns),
-        "ignored_columns": [
-            name if len(name) <= IGNORED_HEADER_CHARS else f"{name[:IGNORED_HEADER_CHARS]}…"
-            for name in ignored[:IGNORED_HEADERS_SHOWN]
-        ],
+        "ignored_columns": [_shown_header(name) for name in ignored[:IGNORED_HEADERS_SHOWN]],
         "ignored_columns_total": len(ignored),
     }
 
@@ -157,7 +195,18 @@ def import_job_validate(*, job_id: int) -> None:
         ImportJob.objects.filter(pk=job_id).update(processed_rows=done)
 
     try:
-        table = _read(job)
+        remembered = column_mappings()
+        table = _read(job, remembered)
+        reading = _reading(table, remembered)
+        if table.unmapped:
+            # HR says what the other columns are before any row is judged by them.
+            ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.VALIDATING).update(
+                status=ImportJob.Status.MAPPING,
+                processed_rows=job.total_rows,
+                summary={**reading, "missing": list(table.missing)},
+                errors=[],
+            )
+            return
         checked = check_rows(table.rows, progress=progress)
         counts = classify(checked.rows, existing_employees(row.code for row in checked.rows))
     except ImportFileError as exc:
@@ -171,9 +220,39 @@ def import_job_validate(*, job_id: int) -> None:
     ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.VALIDATING).update(
         status=ImportJob.Status.VALIDATED,
         processed_rows=job.total_rows,
-        summary=_summary(counts, error_rows=checked.error_rows, errors=checked.errors, table=table),
+        summary={
+            **_summary(counts, error_rows=checked.error_rows, errors=checked.errors, table=table),
+            **reading,
+        },
         errors=_stored_errors(checked.errors),
     )
+
+
+def import_job_map_columns(
+    *, job: ImportJob, choices: dict[str, tuple[str, str]], actor: Actor = None
+) -> bool:
+    """HR's answer for the columns no alias matched (header key -> (the header as written, a
+    field or IGNORE)): remembered for this organization, then the file is checked again with
+    them (inline, or in a task for a large file). False when the job is not waiting for it."""
+    user = actor if actor is not None and actor.is_authenticated else None
+    with transaction.atomic():
+        moved = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.MAPPING).update(
+            status=ImportJob.Status.UPLOADED, processed_rows=0
+        )
+        if not moved:
+            return False
+        for key, (label, field) in choices.items():
+            ImportColumnMapping.objects.update_or_create(  # type: ignore[misc]  # the organization's user model
+                header=key[:HEADER_KEY_CHARS],
+                defaults={"label": label[:100], "field": field, "updated_by": user},
+            )
+    _start_check(job, job.total_rows)
+    return True
+
+
+def unmapped_headers(job: ImportJob) -> list[dict[str, str]]:
+    """The headers of a job waiting for HR's mapping, as the preview stored them."""
+    return [read for read in (job.summary or {}).get("headers", []) if read.get("source") == UNMAPPED]
 
 
 def import_job_confirm(*, job: ImportJob, actor: Actor = None) -> bool:
@@ -182,7 +261,7 @@ def import_job_confirm(*, job: ImportJob, actor: Actor = None) -> bool:
     user_id = actor.pk if actor is not None and actor.is_authenticated else None
     summary = {**job.summary, "confirmed_by": user_id}
     started = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATED).update(
-        status=ImportJob.Status.IMPORTING, processed_rows=0, summary=summary
+        status=ImportJob.Status.CONFIRMED, processed_rows=0, summary=summary
     )
     if not started:
         return False
@@ -195,9 +274,11 @@ def import_job_confirm(*, job: ImportJob, actor: Actor = None) -> bool:
 
 
 def import_job_cancel(*, job: ImportJob) -> bool:
-    """Drop a preview HR does not want; False when it is no longer waiting."""
+    """Drop an upload HR does not want, at any step before its rows are written (while it is
+    checked, mapped, previewed, or confirmed but not yet started); False once writing has
+    started or the job is over. A check still running finds the job cancelled and stops."""
     return bool(
-        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATED).update(
+        ImportJob.objects.filter(pk=job.pk, status__in=CANCELLABLE).update(
             status=ImportJob.Status.CANCELLED, finished_at=timezone.now(), content=b""
         )
     )
@@ -209,10 +290,12 @@ def import_jobs_expire(*, older_than: timedelta = UNCONFIRMED_KEPT_FOR) -> int:
     cancelled; jobs whose task was lost (still checking or importing) fail."""
     now = timezone.now()
     old = ImportJob.objects.filter(created_at__lt=now - older_than)
-    cancelled = old.filter(status__in=(ImportJob.Status.UPLOADED, ImportJob.Status.VALIDATED)).update(
-        status=ImportJob.Status.CANCELLED, finished_at=now, content=b""
-    )
-    failed = old.filter(status__in=(ImportJob.Status.VALIDATING, ImportJob.Status.IMPORTING)).update(
+    cancelled = old.filter(
+        status__in=(ImportJob.Status.UPLOADED, ImportJob.Status.MAPPING, ImportJob.Status.VALIDATED)
+    ).update(status=ImportJob.Status.CANCELLED, finished_at=now, content=b"")
+    failed = old.filter(
+        status__in=(ImportJob.Status.VALIDATING, ImportJob.Status.CONFIRMED, ImportJob.Status.IMPORTING)
+    ).update(
         status=ImportJob.Status.FAILED,
         failure=_("The import was interrupted and nothing was written. Upload the file again."),
         finished_at=now,
@@ -228,12 +311,17 @@ def import_job_run(*, job_id: int) -> None:
     The file is checked again, against the employees on file at this moment, so the counts
     stored are what was written. Safe to repeat: only a job still importing is written, and
     the job row is locked while it is. On any error nothing is written and the job fails.
+    Writing starts when the job moves from confirmed to importing: until then HR may cancel.
     """
-    job = _load(job_id, ImportJob.Status.IMPORTING)
+    started = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CONFIRMED).update(
+        status=ImportJob.Status.IMPORTING
+    )
+    job = _load(job_id, ImportJob.Status.IMPORTING) if started else None
     if job is None:
         return
     try:
-        table = _read(job)
+        # The mappings the preview used, not whatever is remembered now.
+        table = _read(job, dict(job.summary.get("remembered", {})))
     except ImportFileError as exc:
         _failed(job_id, exc.message)
         return
@@ -261,6 +349,7 @@ def _write(job_id: int, table: Table) -> None:
         written = write_rows(table.rows, progress=lambda done: cache.set(key, done, timeout=3600))
         summary = {
             **_summary(written.counts, error_rows=written.error_rows, errors=written.errors, table=table),
+            **_reading(table, dict(job.summary.get("remembered", {}))),
             "confirmed_by": job.summary.get("confirmed_by"),
         }
         user_id = summary["confirmed_by"]

@@ -12,10 +12,13 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.proxies import client_ip
+from verification import events
 from verification.account.permissions import EMPLOYEE_MANAGERS, role_required
-from verification.employees.imports.columns import COLUMN_ALIASES, FIELD_LABELS, REQUIRED_FIELDS
-from verification.employees.imports.forms import ImportUploadForm
+from verification.employees.imports.columns import COLUMN_ALIASES, FIELD_LABELS, IGNORE, REQUIRED_FIELDS
+from verification.employees.imports.forms import ColumnMappingForm, ImportUploadForm
 from verification.employees.imports.limits import ImportFileError
+from verification.employees.imports.reading import ALIAS, DELIMITERS, ENCODINGS, REMEMBERED
 from verification.employees.imports.selectors import (
     PAGE_ERRORS,
     access_import_job,
@@ -25,10 +28,13 @@ from verification.employees.imports.selectors import (
     import_jobs_recent,
 )
 from verification.employees.imports.services import (
+    CANCELLABLE,
     import_job_cancel,
     import_job_confirm,
     import_job_create,
+    import_job_map_columns,
     template_csv,
+    unmapped_headers,
 )
 from verification.models import ImportJob
 
@@ -73,7 +79,34 @@ def upload(request: HttpRequest) -> HttpResponse:
     return _upload_page(request, form, status=400)
 
 
-def _job_context(job: ImportJob) -> dict[str, Any]:
+def _mapping_form(job: ImportJob, data: Any = None) -> ColumnMappingForm | None:
+    if job.status != ImportJob.Status.MAPPING:
+        return None
+    summary = job.summary or {}
+    present = [read["field"] for read in summary.get("headers", []) if read.get("field")]
+    return ColumnMappingForm(
+        data, unmapped=unmapped_headers(job), present=present, missing=list(summary.get("missing", []))
+    )
+
+
+def _headers_read(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each header of the file and what it was read as, for the preview."""
+    shown = []
+    for read in summary.get("headers", []):
+        field = read.get("field", "")
+        shown.append(
+            {
+                "header": read.get("header", ""),
+                "label": FIELD_LABELS.get(field, "") if field != IGNORE else "",
+                "alias": read.get("source") == ALIAS,
+                "remembered": read.get("source") == REMEMBERED,
+                "ignored": read.get("source") == REMEMBERED and field == IGNORE,
+            }
+        )
+    return shown
+
+
+def _job_context(job: ImportJob, mapping_form: ColumnMappingForm | None = None) -> dict[str, Any]:
     processed = import_job_progress(job)
     percent = min(100, processed * 100 // job.total_rows) if job.total_rows else 0
     summary = job.summary or {}
@@ -97,6 +130,11 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
             {**error, "column_label": FIELD_LABELS.get(error.get("column", ""), error.get("column"))}
             for error in shown
         ],
+        "cancellable": job.status in CANCELLABLE,
+        "encoding": ENCODINGS.get(summary.get("encoding", ""), ""),
+        "delimiter": DELIMITERS.get(summary.get("delimiter", ""), ""),
+        "headers_read": _headers_read(summary),
+        "mapping_form": mapping_form or _mapping_form(job),
     }
 
 
@@ -108,6 +146,24 @@ def job(request: HttpRequest, job_id: int) -> HttpResponse:
     if getattr(request, "htmx", False):
         return render(request, "imports/_job_panel.html", context)
     return render(request, "imports/job.html", context)
+
+
+@role_required(*EMPLOYEE_MANAGERS)
+@require_POST
+def job_columns(request: HttpRequest, job_id: int) -> HttpResponse:
+    """HR maps the columns no alias matched; the file is then checked again."""
+    job = access_import_job(job_id)
+    form = _mapping_form(job, request.POST)
+    if form is None:
+        messages.info(request, _("This import is not waiting for its columns to be mapped."))
+        return redirect("imports:job", job_id=job.pk)
+    if not form.is_valid():
+        return render(request, "imports/job.html", _job_context(job, form), status=400)
+    if import_job_map_columns(job=job, choices=form.choices(), actor=request.user):
+        messages.success(
+            request, _("Columns mapped; this organization's next files will be read the same way.")
+        )
+    return redirect("imports:job", job_id=job.pk)
 
 
 @role_required(*EMPLOYEE_MANAGERS)
@@ -134,7 +190,10 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_GET
 def job_errors(request: HttpRequest, job_id: int) -> HttpResponse:
     job = access_import_job(job_id)
-    response = HttpResponse(import_job_errors_csv(job=job), content_type="text/csv; charset=utf-8")
+    content = import_job_errors_csv(job=job)
+    # It shows the values refused (names, e-mails; mobiles masked): who took it is recorded.
+    events.import_errors_downloaded(job, actor=request.user, ip=client_ip(request), errors=len(job.errors))
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
     response["Cache-Control"] = "no-store"
     return response

@@ -10,7 +10,7 @@ import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
@@ -63,7 +63,12 @@ _CHUNK = 64 * 1024  # bytes read from a part at a time
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "  # as expat names elements
 
 
-_ROW, _CELL, _VALUE, _TEXT, _SHARED = (f"{_MAIN}{tag}" for tag in ("row", "c", "v", "t", "si"))
+_ROW, _CELL, _VALUE, _TEXT, _SHARED, _FORMULA = (f"{_MAIN}{tag}" for tag in ("row", "c", "v", "t", "si", "f"))
+
+
+#: Cells (row, column) of formulas without a saved value kept per part: enough to name every
+#: one in a sheet of employees; past it, the rows checked still show most of them.
+XLSX_MAX_FORMULA_CELLS = 100_000
 
 
 _CELL_REFERENCE = re.compile(r"([A-Za-z]+)")
@@ -77,6 +82,9 @@ class PartScan:
     last_row: int = 0
     last_column: int = 0
     cells: int = 0
+    # A formula with no saved value (a file written by a program, never opened in Excel):
+    # openpyxl reads it as empty; the checks must say what it is.
+    formulas_unsaved: set[tuple[int, int]] = field(default_factory=set)
 
 
 @dataclass
@@ -159,10 +167,11 @@ def _scan_part(stream: _PartStream, shared: list[int]) -> PartScan | None:
     depth = in_group = 0  # nesting inside the group, and elements met inside it
     row_number = column = row_cells = text_length = 0
     row_filled = in_cell = cell_filled = in_text = False
+    cell_formula = cell_value = False
 
     def start(name: str, attributes: dict[str, str]) -> None:
         nonlocal other, group, depth, in_group, row_number, column, row_cells
-        nonlocal row_filled, in_cell, cell_filled, in_text, text_length
+        nonlocal row_filled, in_cell, cell_filled, in_text, text_length, cell_formula, cell_value
         if group:
             depth += 1
             in_group += 1
@@ -170,8 +179,12 @@ def _scan_part(stream: _PartStream, shared: list[int]) -> PartScan | None:
                 raise workbook_too_complex()
             if name in (_VALUE, _TEXT):
                 in_text, text_length = True, 0
+                cell_value = True
+            elif name == _FORMULA:
+                cell_formula = True
             elif name == _CELL and depth == 1 and group == _ROW:
                 in_cell, cell_filled = True, False
+                cell_formula = cell_value = False
                 row_cells += 1
                 reference = attributes.get("r")
                 if reference:
@@ -222,6 +235,10 @@ def _scan_part(stream: _PartStream, shared: list[int]) -> PartScan | None:
                 cell_filled = True
         elif in_cell and depth == 0:  # the cell's end
             in_cell = False
+            if cell_formula and not cell_value and len(scan.formulas_unsaved) < XLSX_MAX_FORMULA_CELLS:
+                scan.formulas_unsaved.add((row_number, column))
+                row_filled = True
+                scan.last_column = max(scan.last_column, column)
             if cell_filled:
                 row_filled = True
                 scan.cells += 1

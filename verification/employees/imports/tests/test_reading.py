@@ -47,14 +47,16 @@ def test_csv_with_bom_semicolons_crlf_aliases_and_excel_quirks():
     assert (second.code, second.mobile, second.department) == ("007", "+919000000002", None)
 
 
-def test_comma_csv_with_quotes_and_unknown_columns_ignored():
+def test_comma_csv_with_quotes_and_unknown_columns_left_for_hr_to_map():
     content = (
         b'code,name,email,notes\nE1,"Verma, Asha",asha@example.com,"two\nlines"\nE2,Bina,bina@example.com,\n'
     )
 
     table = read_table("people.CSV", content)
 
-    assert table.ignored_headers == ("notes",)
+    assert [(read.header, read.source) for read in table.unmapped] == [("notes", "unmapped")]
+    assert table.ignored_headers == ()
+    assert read_table("people.CSV", content, remembered={"notes": ""}).ignored_headers == ("notes",)
     assert [(row.line, row.values["full_name"]) for row in table.rows] == [(2, "Verma, Asha"), (4, "Bina")]
 
 

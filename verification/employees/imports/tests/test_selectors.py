@@ -39,7 +39,7 @@ def test_the_error_file_neutralises_formulas_and_404s_for_another_organization(o
         job = ImportJobFactory.create(
             filename="x.csv",
             status=ImportJob.Status.VALIDATED,
-            errors=[{"line": 2, "column": "=cmd", "message": "@SUM(1+1)*cmd|' /C calc'!A0"}],
+            errors=[{"line": 2, "column": "=cmd", "message": "@SUM(1+1)*cmd|' /C calc'!A0", "value": "=1+2"}],
         )
     with schema_context(org_b.schema_name):
         job_b = ImportJobFactory.create(filename="b.csv", status=ImportJob.Status.VALIDATED, errors=[])
@@ -47,5 +47,6 @@ def test_the_error_file_neutralises_formulas_and_404s_for_another_organization(o
     rows = list(
         csv.reader(io.StringIO(client.get(f"{job_url(job.pk)}errors.csv").content.decode("utf-8-sig")))
     )
-    assert rows[1] == ["2", "'=cmd", "'@SUM(1+1)*cmd|' /C calc'!A0"]
+    assert rows[0] == ["Line", "Column", "Value", "Problem"]
+    assert rows[1] == ["2", "'=cmd", "'=1+2", "'@SUM(1+1)*cmd|' /C calc'!A0"]
     assert client.get(f"{job_url(job_b.pk)}errors.csv").status_code == 404

@@ -116,7 +116,9 @@ def test_preview_counts_create_update_unchanged_and_writes_nothing_until_confirm
     assert job.summary["update"] == 3
     assert job.summary["unchanged"] == 1
     assert job.summary["error"] == 1
-    assert job.errors == [{"line": 7, "column": "email", "message": "Not a valid e-mail address."}]
+    assert job.errors == [
+        {"line": 7, "column": "email", "message": "Not a valid e-mail address.", "value": "farah@example"}
+    ]
     page = client.get(job_url(job.pk)).content.decode()
     assert "Will be added" in page and "Not a valid e-mail address." in page
     assert f'action="/employees/import/{job.pk}/confirm/"' in page
@@ -351,9 +353,9 @@ def test_a_duplicate_code_file_gives_a_bounded_preview_page_and_an_error_file(or
     assert download.status_code == 200 and download["Content-Type"].startswith("text/csv")
     assert "no-store" in download["Cache-Control"] and "private" in download["Cache-Control"]
     lines = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
-    assert lines[0] == ["Line", "Column", "Problem"]
+    assert lines[0] == ["Line", "Column", "Value", "Problem"]
     assert len(lines) == 1 + MAX_STORED_ERRORS
-    assert lines[1][:2] == ["2", "Employee code"] and lines[1][2].startswith(
+    assert lines[1][:3] == ["2", "Employee code", "E1"] and lines[1][3].startswith(
         "Employee code E1 is on 4,000 lines"
     )
     assert [int(line[0]) for line in lines[1:]] == list(range(2, 2 + MAX_STORED_ERRORS))
@@ -366,6 +368,11 @@ def test_ignored_columns_are_capped_on_the_preview(org_a):
     client = signed_in(org_a)
     assert upload(client, "notes.csv", content).status_code == 302
     job = latest_job(org_a)
+    assert job.status == ImportJob.Status.MAPPING
+    answers = {f"column_{i}": "ignore" for i in range(60)}
+    assert client.post(f"{job_url(job.pk)}columns/", answers).status_code == 302
+    job = latest_job(org_a)
+    assert job.status == ImportJob.Status.VALIDATED
     assert job.summary["ignored_columns_total"] == 60
     assert len(job.summary["ignored_columns"]) == IGNORED_HEADERS_SHOWN
     assert all(len(name) <= IGNORED_HEADER_CHARS + 1 for name in job.summary["ignored_columns"])
