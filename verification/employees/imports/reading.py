@@ -267,7 +267,9 @@ def _csv_records(source: _Csv) -> Iterator[tuple[int, list[str], tuple[int, ...]
             start, begins = reader.line_num + 1, consumed
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            if not _quotes_close(text[begins:], delimiter):
+            # A cell past the limit is most often a quote left open: an odd number of quotes
+            # from this record to the end (quotes of quoted cells come in pairs).
+            if text.count('"', begins) % 2:
                 raise unclosed_quote(start) from None
             raise cell_too_long(reader.line_num) from None
         raise ImportFileError(

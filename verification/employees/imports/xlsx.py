@@ -179,12 +179,13 @@ def _scan_part(stream: _PartStream, shared: list[int]) -> PartScan | None:
                 raise workbook_too_complex()
             if name in (_VALUE, _TEXT):
                 in_text, text_length = True, 0
-                cell_value = True
             elif name == _FORMULA:
                 cell_formula = True
             elif name == _CELL and depth == 1 and group == _ROW:
                 in_cell, cell_filled = True, False
-                cell_formula = cell_value = False
+                # Excel saves a formula's empty text result as t="str" with an empty value;
+                # a program that cannot compute formulas (openpyxl) writes no type.
+                cell_formula, cell_value = False, attributes.get("t") in ("str", "e")
                 row_cells += 1
                 reference = attributes.get("r")
                 if reference:
@@ -219,7 +220,7 @@ def _scan_part(stream: _PartStream, shared: list[int]) -> PartScan | None:
             raise workbook_too_complex()
 
     def end(name: str) -> None:
-        nonlocal group, depth, row_filled, in_cell, cell_filled, in_text
+        nonlocal group, depth, row_filled, in_cell, cell_filled, in_text, cell_value
         if not group:
             return
         if depth == 0:  # the group's own end
@@ -232,7 +233,7 @@ def _scan_part(stream: _PartStream, shared: list[int]) -> PartScan | None:
         if in_text and name in (_VALUE, _TEXT):
             in_text = False
             if text_length and in_cell:
-                cell_filled = True
+                cell_filled = cell_value = True
         elif in_cell and depth == 0:  # the cell's end
             in_cell = False
             if cell_formula and not cell_value and len(scan.formulas_unsaved) < XLSX_MAX_FORMULA_CELLS:

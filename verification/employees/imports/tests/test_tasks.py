@@ -85,6 +85,57 @@ def test_large_file_is_checked_and_imported_by_the_worker(
             client.logout()
 
 
+@pytest.mark.worker
+def test_a_messy_large_file_is_mapped_checked_and_imported_by_the_worker(
+    celery_worker_process, committed_db, org_a, settings
+):
+    # Issue 17 through the Celery path: an unknown column asked about, HR's answer used by the
+    # worker's check, the refused rows on their lines with their values, and the confirm step
+    # finding exactly what the preview said.
+    from verification.models import ImportColumnMapping
+
+    settings.IMPORT_ASYNC_ROWS = 100
+    prefix = f"M{uuid.uuid4().hex[:6]}-"
+    rows = [f"{prefix}{i};Person {i};m{i}@example.com;9{i:09d};Pune\r\n" for i in range(1, 1501)]
+    rows[9] = f"{prefix}10;Landline;m10@example.com;8022282145;Pune\r\n"  # line 11
+    rows[99] = f"{prefix}100;Shortened;m100@example.com;9.87654321E9;Pune\r\n"  # line 101
+    content = ("\ufeffEmp ID;Full Name;E-mail;Mobile No.;Branch Name\r\n" + "".join(rows)).encode()
+    client = signed_in(org_a)
+    job_id = None
+    try:
+        response = upload(client, "messy.csv", content)
+        assert response.status_code == 302
+        job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
+        job = _wait_for(org_a, job_id, ImportJob.Status.MAPPING, celery_worker_process)
+        assert [read["header"] for read in job.summary["headers"] if read["source"] == "unmapped"] == [
+            "Branch Name"
+        ]
+        assert client.post(f"{job_url(job_id)}columns/", {"column_0": "location"}).status_code == 302
+        job = _wait_for(org_a, job_id, ImportJob.Status.VALIDATED, celery_worker_process)
+        assert (job.summary["encoding"], job.summary["delimiter"]) == ("utf-8-sig", ";")
+        assert [(e["line"], e["column"], e["value"]) for e in job.errors] == [
+            (11, "mobile", "••••••2145"),
+            (101, "mobile", "••••••••21E9"),
+        ]
+        assert job.errors[0]["message"].startswith("A landline (Bangalore, Karnataka)")
+        preview = (job.summary["create"], job.summary["error"], job.errors)
+        assert preview[:2] == (1498, 2)
+
+        client.post(f"{job_url(job_id)}confirm/")
+        job = _wait_for(org_a, job_id, ImportJob.Status.DONE, celery_worker_process)
+        assert (job.summary["create"], job.summary["error"], job.errors) == preview
+        with schema_context(org_a.schema_name):
+            assert Employee.objects.filter(code__startswith=prefix).count() == 1498
+            assert Employee.objects.get(code=f"{prefix}200").location == "Pune"  # the mapped column
+    finally:
+        with schema_context(org_a.schema_name):
+            Employee.objects.filter(code__startswith=prefix).delete()
+            ImportColumnMapping.objects.filter(header="branch name").delete()
+            if job_id is not None:
+                ImportJob.objects.filter(pk=job_id).delete()
+            client.logout()
+
+
 @pytest.mark.django_db
 def test_previews_nobody_confirmed_expire_with_their_files(org_a):
     from datetime import timedelta
