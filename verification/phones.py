@@ -28,9 +28,10 @@ _SHORTENED = re.compile(r"[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+|\d+[.,]\d*[1-9]\d*")
 _NUMBER_CHARACTERS = re.compile(r"[0-9+\-(). \u00a0]+")
 
 
+#: The value is not repeated: beside an import error it is shown masked.
 SHORTENED_MESSAGE = _(
-    "This looks like a number Excel shortened (%(value)s): digits may be lost. Format the column "
-    "as text, type the number again and upload the file again."
+    "This looks like a number Excel shortened (scientific notation or decimals): digits may be "
+    "lost. Format the column as text, type the number again and upload the file again."
 )
 
 
@@ -55,7 +56,7 @@ def normalize_indian_mobile(value: str) -> str:
         return f"+91{text}"
     else:
         if shortened(text):
-            raise ValidationError(SHORTENED_MESSAGE % {"value": text}, code="invalid_mobile")
+            raise ValidationError(SHORTENED_MESSAGE, code="invalid_mobile")
         try:
             number = phonenumbers.parse(text, "IN")
         except phonenumbers.NumberParseException:
@@ -93,7 +94,7 @@ def mobile_refusal(value: str) -> str | None:
     stays the fast path; this runs only for numbers it refused."""
     text = str(value).strip()
     if shortened(text):
-        return str(SHORTENED_MESSAGE % {"value": text})
+        return str(SHORTENED_MESSAGE)
     if not _NUMBER_CHARACTERS.fullmatch(text) or text.count("+") > 1:
         return gettext_now("Not one phone number: put a single mobile in the cell, digits only.")
     try:

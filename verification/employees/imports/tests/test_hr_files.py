@@ -65,8 +65,8 @@ def test_mobiles_excel_shortened_are_refused_and_every_refusal_says_why(org_a):
         errors = {line: (message, value) for line, _c, message, value in _errors(job)}
     shortened = "This looks like a number Excel shortened"
     assert errors[2] == (
-        f"{shortened} (9.87654321E9): digits may be lost. Format the column as text, type the number "
-        "again and upload the file again.",
+        f"{shortened} (scientific notation or decimals): digits may be lost. Format the column as "
+        "text, type the number again and upload the file again.",
         "••••••••21E9",
     )
     assert errors[3][0].startswith(shortened) and errors[4][0].startswith(shortened)
@@ -87,7 +87,7 @@ def test_mobiles_excel_shortened_are_refused_and_every_refusal_says_why(org_a):
     assert job.summary["create"] == 1 and job.summary["error"] == 10
     # The number is never shown whole, on the page either.
     page = client.get(job_url(job.pk)).content.decode()
-    assert "••••••2145" in page and "8022282145" not in page
+    assert "••••••2145" in page and "8022282145" not in page and "87654321" not in page
     assert "Bangalore, Karnataka" in page
 
 
@@ -187,7 +187,10 @@ def test_an_unknown_column_stops_at_the_preview_is_mapped_and_remembered(org_a, 
         job = _preview(client, "branches-2.csv", again)
     assert job.status == ImportJob.Status.VALIDATED and job.summary["update"] == 1
     page = client.get(job_url(job.pk)).content.decode()
-    assert '“Branch Name” → Location <span class="help">(as mapped on an earlier import)</span>' in page
+    assert (
+        '“Branch Name” → Location <span class="help">(your mapping, remembered for this organization)</span>'
+        in page
+    )
     assert "“Remarks” → ignored" in page
     # Remembered per organization: the other one is asked.
     with _in(org_b):

@@ -345,7 +345,7 @@ def test_a_duplicate_code_file_gives_a_bounded_preview_page_and_an_error_file(or
 
     page = client.get(job_url(job.pk)).content.decode()
     assert len(page) < 60_000
-    assert page.count("<tr><td>") == PAGE_ERRORS
+    assert page.count("<tr><td data-label=") == PAGE_ERRORS
     assert "…and 3900 more errors." in page and "The error file lists the first 1000." in page
     assert f'href="{job_url(job.pk)}errors.csv"' in page
 
