@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumbers import geocoder
 
@@ -96,25 +96,25 @@ def mobile_refusal(value: str) -> str | None:
     if shortened(text):
         return str(SHORTENED_MESSAGE)
     if not _NUMBER_CHARACTERS.fullmatch(text) or text.count("+") > 1:
-        return gettext_now("Not one phone number: put a single mobile in the cell, digits only.")
+        return gettext("Not one phone number: put a single mobile in the cell, digits only.")
     try:
         number = phonenumbers.parse(text, "IN")
     except phonenumbers.NumberParseException as exc:
         if exc.error_type == phonenumbers.NumberParseException.TOO_LONG:
-            return gettext_now("Too long for a mobile number: an Indian mobile has 10 digits.")
+            return gettext("Too long for a mobile number: an Indian mobile has 10 digits.")
         if exc.error_type in (
             phonenumbers.NumberParseException.TOO_SHORT_NSN,
             phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD,
         ):
-            return gettext_now("Too short for a mobile number: an Indian mobile has 10 digits.")
-        return gettext_now("Not a phone number.")
+            return gettext("Too short for a mobile number: an Indian mobile has 10 digits.")
+        return gettext("Not a phone number.")
     if number.country_code != 91:
         country = geocoder.country_name_for_number(number, _language())
-        return gettext_now(
+        return gettext(
             "Not an Indian number (+%(code)s%(country)s): CoWIN sends the OTP to Indian mobiles only."
         ) % {"code": number.country_code, "country": f", {country}" if country else ""}
     if not number.national_number:
-        return gettext_now("Not a phone number.")
+        return gettext("Not a phone number.")
     digits = len(str(number.national_number))
     kind = phonenumbers.number_type(number)
     if kind in _MOBILE_TYPES:
@@ -122,19 +122,19 @@ def mobile_refusal(value: str) -> str | None:
     if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
         area = geocoder.description_for_number(number, _language())
         if area and area != geocoder.country_name_for_number(number, _language()):
-            return gettext_now(
+            return gettext(
                 "A landline (%(area)s): CoWIN sends the OTP by SMS to a mobile. Give the employee's mobile."
             ) % {"area": area}
-        return gettext_now("A landline: CoWIN sends the OTP by SMS to a mobile. Give the employee's mobile.")
+        return gettext("A landline: CoWIN sends the OTP by SMS to a mobile. Give the employee's mobile.")
     if kind in _OTHER_TYPES:
-        return gettext_now("%(kind)s, not a mobile: CoWIN sends the OTP by SMS to a mobile.") % {
+        return gettext("%(kind)s, not a mobile: CoWIN sends the OTP by SMS to a mobile.") % {
             "kind": str(_OTHER_TYPES[kind]).capitalize()
         }
     if digits < MOBILE_DIGITS:
-        return gettext_now("Too short: %(digits)d digits; an Indian mobile has 10.") % {"digits": digits}
+        return gettext("Too short: %(digits)d digits; an Indian mobile has 10.") % {"digits": digits}
     if digits > MOBILE_DIGITS:
-        return gettext_now("Too long: %(digits)d digits; an Indian mobile has 10.") % {"digits": digits}
-    return gettext_now("Not a number any Indian operator has issued (no mobile starts this way).")
+        return gettext("Too long: %(digits)d digits; an Indian mobile has 10.") % {"digits": digits}
+    return gettext("Not a number any Indian operator has issued (no mobile starts this way).")
 
 
 def _language() -> str:
