@@ -436,6 +436,8 @@ def test_cancel_after_confirming_until_the_worker_starts_writing(org_a, settings
         import_job_validate(job_id=job.pk)
     client.post(f"{job_url(job.pk)}confirm/")
     assert latest_job(org_a).status == ImportJob.Status.CONFIRMED
+    page = client.get(job_url(job.pk)).content.decode()
+    assert "Confirmed: the import starts in a moment…" in page and "/cancel/" in page
     response = client.post(f"{job_url(job.pk)}cancel/", follow=True)
     assert "Import cancelled: nothing was written." in response.content.decode()
     with _in(org_a):
