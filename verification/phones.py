@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumbers import geocoder
 
