@@ -99,5 +99,13 @@ def test_hr_maps_a_column_sees_errors_with_values_downloads_them_and_confirms(  
     assert set(imported) == {f"J{tag}-1", f"J{tag}-5"}
     assert (imported[f"J{tag}-1"].location, imported[f"J{tag}-1"].department) == ("Pune", "Finance")
     assert re.search(r"\S", imported[f"J{tag}-1"].full_name)
+    if device == "phone":
+        # The same preview in Hindi (the language cookie LocaleMiddleware reads).
+        context.add_cookies([{"name": "django_language", "value": "hi", "url": site}])
+        page.reload()
+        assert "फ़ाइल कैसे पढ़ी गई" in page.inner_text("#import-job")
+        # The page is Hindi; each error keeps the words of the check, made in HR's English.
+        assert "मोबाइल" in page.inner_text("#import-job table")
+        shots(page, "phone-done-hindi")
     assert not errors
     context.close()
