@@ -61,3 +61,42 @@ def test_withdrawal_asks_first_and_offers_to_keep_the_consent(org_a):
     assert browser.post(f"/c/{v.token}/withdraw/").status_code == 302
     with schema_context(org_a.schema_name):
         assert not Consent.objects.get(invitation=v.invitation).is_active
+
+
+def test_an_otp_on_its_way_shows_the_field_at_once_and_one_countdown_to_a_new_one(org_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from verification.errors import ErrorCode
+    from verification.models import VerificationAttempt
+
+    invitation = invited(org_a)
+    browser = host_client(org_a.host)
+    browser.post(f"/c/{invitation.token}/agree/", {"agree": "on"})
+    browser.post(f"/c/{invitation.token}/details/", {"full_name": "Ravi Kumar", "number": "on_file"})
+    now = timezone.now()
+    with schema_context(org_a.schema_name):
+        # Sent a minute ago; the employee then pressed "send a new one" too soon.
+        VerificationAttempt.objects.filter(consent__invitation=invitation).update(
+            state=VerificationAttempt.State.OTP_SENT,
+            txn_id="txn",
+            otp_sent_at=now - timedelta(seconds=60),
+            otp_expires_at=now + timedelta(seconds=120),
+            retry_after=now + timedelta(seconds=120),
+            error_code=ErrorCode.RESEND_TOO_SOON,
+        )
+    page = browser.get(f"/c/{invitation.token}/otp/").content.decode()
+    field = re.search(r'<input[^>]*name="otp"[^>]*>', page)
+    assert field and "autofocus" in field.group(0)
+    assert "alert" not in page.split('id="otp-panel"')[1].split("</div>")[0].split("<form")[0]
+    countdown = re.findall(r'data-countdown="(\d+)">(\d+:\d\d)<', page)
+    assert len(countdown) == 1 and 115 <= int(countdown[0][0]) <= 121 and countdown[0][1].startswith("2:0")
+    button = re.search(r'<button type="submit" class="button button-secondary"[^>]*>Send a new OTP', page)
+    assert button and "hidden" in button.group(0)  # revealed by the countdown at zero
+    assert "countdown.js" in page
+    with schema_context(org_a.schema_name):
+        VerificationAttempt.objects.filter(consent__invitation=invitation).update(retry_after=now, error_code="")
+    page = browser.get(f"/c/{invitation.token}/otp/").content.decode()
+    button = re.search(r'<button type="submit" class="button button-secondary"[^>]*>Send a new OTP', page)
+    assert button and "hidden" not in button.group(0) and "data-countdown=" not in page

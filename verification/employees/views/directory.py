@@ -148,7 +148,10 @@ STAFF_REASONS = {
         "Locked: too many wrong OTPs within 24 hours. The link now only allows withdrawal; send a "
         "new invitation to let them verify again."
     ),
-    "not_found": gettext_lazy("CoWIN has no record for this name on this number."),
+    "not_found": gettext_lazy(
+        "The name they entered does not match CoWIN's record for their number (not a vaccination "
+        "status); they can enter it as on their certificate."
+    ),
     "invalid_mobile": gettext_lazy("CoWIN did not accept the mobile number."),
     "otp_not_sent": gettext_lazy(
         "CoWIN would not send an OTP to their number for now; they can try later or use their "
