@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.members import Role
 from tenants.models import Organization
-from tenants.validators import validate_plain_text
+from tenants.validators import time_zone_names, validate_plain_text
 from verification.attempts.selectors import kycvs_available
 from verification.models import AuditEvent
 
@@ -95,6 +95,7 @@ class SettingsForm(forms.ModelForm):
             "retention_days",
             "link_view_days",
             "verification_methods",
+            "time_zone",
         ]
         labels = {
             "name": gettext_lazy("Display name"),
@@ -107,8 +108,10 @@ class SettingsForm(forms.ModelForm):
             ),
             "link_view_days": gettext_lazy("Employee links show the status for (days after last use)"),
             "verification_methods": gettext_lazy("Ways employees may verify"),
+            "time_zone": gettext_lazy("Time zone"),
         }
         help_texts = {
+            "time_zone": gettext_lazy("Dates and times on pages, in e-mails and in exports are shown in it."),
             "grievance_contact_email": gettext_lazy("Shown to employees on the consent notice."),
             "dashboard_min_group_size": gettext_lazy(
                 "Smaller departments and locations are merged into “Other”."
@@ -132,6 +135,7 @@ class SettingsForm(forms.ModelForm):
                 "The certificate is checked offline against CoWIN's signature; the one-time password "
                 "needs CoWIN's KYC-VS service to answer."
             )
+        self.fields["time_zone"].widget = forms.Select(choices=[(name, name) for name in time_zone_names()])
         # Names go into e-mail subjects and headings: one line, no control characters.
         for name in ("name", "grievance_contact_name"):
             self.fields[name].validators.append(validate_plain_text)
