@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "verification.account.middleware.AuditAddressMiddleware",
     # Everything a signed-in person is shown: no browser or proxy keeps a copy (static files,
     # served by WhiteNoise above, keep their own caching).
     "verification.account.middleware.NoStoreForStaffMiddleware",

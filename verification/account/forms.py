@@ -11,6 +11,7 @@ from tenants.members import Role
 from tenants.models import Organization
 from tenants.validators import time_zone_names, validate_plain_text
 from verification.attempts.selectors import kycvs_available
+from verification.audit import action_label
 from verification.models import AuditEvent
 
 
@@ -180,4 +181,5 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
-        self.fields["action"].choices = [("", _("Any"))] + [(a, a) for a in actions]  # type: ignore[attr-defined]
+        named = sorted(((a, action_label(a)) for a in actions), key=lambda choice: choice[1])
+        self.fields["action"].choices = [("", _("Any")), *named]  # type: ignore[attr-defined]

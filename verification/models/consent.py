@@ -33,6 +33,12 @@ class Consent(models.Model):
     class Meta:
         ordering = ["-decided_at"]
 
+    def notice_words(self) -> str:
+        """"notice version 2026-11, in Hindi", in the active language."""
+        from verification.audit import notice_words
+
+        return notice_words(self.notice_version, self.language)
+
     def __str__(self) -> str:
         return f"Consent {self.pk} ({self.state})"
 
