@@ -35,23 +35,36 @@ class EmailAuthenticationForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
+#: A field that takes an app's 6 digits or a backup code (letters and digits): a full
+#: keyboard, not a numeric keypad, and no autocorrection of the code.
+ANY_CODE_ATTRS = {
+    "inputmode": "text",
+    "autocomplete": "one-time-code",
+    "autocapitalize": "none",
+    "autocorrect": "off",
+    "spellcheck": "false",
+    "autofocus": True,
+}
+
+
 class CodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Code"),
-        max_length=16,
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
-        ),
-    )
+    """The second factor at sign-in: an app's code or a backup code. (Set up, it is the app's
+    6 digits only: ``numeric``.)"""
+
+    code = forms.CharField(label=_("Code"), max_length=16, widget=forms.TextInput(attrs=ANY_CODE_ATTRS))
+
+    def __init__(self, *args, numeric: bool = False, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if numeric:
+            self.fields["code"].widget.attrs.update({"inputmode": "numeric", "pattern": r"\d*"})
+            self.fields["code"].label = _("6-digit code from the app")
 
 
 class CurrentCodeForm(forms.Form):
     current_code = forms.CharField(
         label=_("Current code (from your authenticator app, or a backup code)"),
         max_length=16,
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
-        ),
+        widget=forms.TextInput(attrs=ANY_CODE_ATTRS),
     )
 
 
