@@ -58,7 +58,7 @@ def agree(request: HttpRequest, invitation: Invitation) -> HttpResponse:
         return go_to(where, invitation)
     form = AgreeForm(request.POST)
     if not form.is_valid():
-        # 200 with the form kept: the page (posted to "#agree") opens at the box, focused.
+        # 200 with the form kept: the page opens at the box (autofocus), the error beside it.
         return render(request, "consent/notice.html", page_context(invitation, form=form))
     try:
         consent_give(
