@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class AuditAction(models.TextChoices):
@@ -212,6 +213,22 @@ def _when(value: str) -> str:
     return date_format(timezone.localtime(moment) if timezone.is_aware(moment) else moment, "DATETIME_FORMAT")
 
 
+#: Counts events record, as words (the plural chosen by the count, ``n``).
+COUNT_WORDS = {
+    "created": ngettext_lazy("%(n)d added", "%(n)d added", "n"),
+    "updated": ngettext_lazy("%(n)d updated", "%(n)d updated", "n"),
+    "unchanged": ngettext_lazy("%(n)d unchanged", "%(n)d unchanged", "n"),
+    "skipped": ngettext_lazy("%(n)d skipped", "%(n)d skipped", "n"),
+    "invitations_revoked": ngettext_lazy("%(n)d open invitation revoked", "%(n)d open invitations revoked", "n"),
+    "rows": ngettext_lazy("%(n)d row", "%(n)d rows", "n"),
+    "tries_left": ngettext_lazy("%(n)d try left", "%(n)d tries left", "n"),
+    "wrong_otps": ngettext_lazy("%(n)d wrong OTP", "%(n)d wrong OTPs", "n"),
+    "status_records_erased": ngettext_lazy("%(n)d status record erased", "%(n)d status records erased", "n"),
+    "sessions_ended": ngettext_lazy("%(n)d session ended", "%(n)d sessions ended", "n"),
+    "retention_days": ngettext_lazy("after %(n)d day", "after %(n)d days", "n"),
+}
+
+
 def event_details(action: str, data: dict[str, object]) -> str:
     """The details of an event as words, in the active language ("" when there are none)."""
     from django.utils.translation import gettext, ngettext
@@ -222,10 +239,9 @@ def event_details(action: str, data: dict[str, object]) -> str:
     d = dict(data or {})
     words: list[str] = []
 
-    def count(singular: str, plural: str, key: str) -> None:
+    def count(key: str) -> None:
         if key in d and d[key] is not None:
-            n = int(d[key])  # type: ignore[call-overload]
-            words.append(ngettext(singular, plural, n) % {"n": n})
+            words.append(str(COUNT_WORDS[key] % {"n": int(d[key])}))  # type: ignore[call-overload]
 
     if d.get("code"):
         words.append(gettext("code %(code)s") % {"code": d["code"]})
@@ -235,14 +251,14 @@ def event_details(action: str, data: dict[str, object]) -> str:
         words.append(gettext("the link works until %(when)s") % {"when": _when(str(d["expires_at"]))})
     if d.get("filename"):
         words.append(gettext("file “%(name)s”") % {"name": d["filename"]})
-    count("%(n)d added", "%(n)d added", "created")
-    count("%(n)d updated", "%(n)d updated", "updated")
-    count("%(n)d unchanged", "%(n)d unchanged", "unchanged")
-    count("%(n)d skipped", "%(n)d skipped", "skipped")
-    count("%(n)d open invitation revoked", "%(n)d open invitations revoked", "invitations_revoked")
+    count("created")
+    count("updated")
+    count("unchanged")
+    count("skipped")
+    count("invitations_revoked")
     if d.get("format"):
         words.append(str(d["format"]).upper())
-    count("%(n)d row", "%(n)d rows", "rows")
+    count("rows")
     if d.get("filters"):
         filters = d["filters"]
         shown = ", ".join(f"{k}: {v}" for k, v in filters.items()) if isinstance(filters, dict) else str(filters)
@@ -253,8 +269,8 @@ def event_details(action: str, data: dict[str, object]) -> str:
         words.append(gettext("sent by hand") if d["manual"] else gettext("sent by the schedule"))
     if d.get("sends"):
         words.append(gettext("OTP %(n)s of this check") % {"n": d["sends"]})
-    count("%(n)d try left", "%(n)d tries left", "tries_left")
-    count("%(n)d wrong OTP", "%(n)d wrong OTPs", "wrong_otps")
+    count("tries_left")
+    count("wrong_otps")
     if d.get("method"):
         try:
             words.append(str(Method(str(d["method"])).label))
@@ -282,7 +298,7 @@ def event_details(action: str, data: dict[str, object]) -> str:
         words.append(gettext("code sent") if d["sent"] else gettext("no code sent"))
     if d.get("refused"):
         words.append(reason_words(str(d["refused"])))
-    count("%(n)d status record erased", "%(n)d status records erased", "status_records_erased")
+    count("status_records_erased")
     if d.get("device"):
         device = str(d["device"])
         words.append(gettext("with a backup code") if device == "backup" else gettext("with an authenticator app"))
@@ -300,10 +316,10 @@ def event_details(action: str, data: dict[str, object]) -> str:
         words.append(ngettext("%(n)d account", "%(n)d accounts", n) % {"n": n})
     if d.get("limit"):
         words.append(gettext("limit %(limit)s") % {"limit": d["limit"]})
-    count("%(n)d session ended", "%(n)d sessions ended", "sessions_ended")
+    count("sessions_ended")
     if d.get("name") and action == AuditAction.ORGANIZATION_CREATED:
         words.append(str(d["name"]))
-    count("after %(n)d day", "after %(n)d days", "retention_days")
+    count("retention_days")
     return "; ".join(w for w in words if w)
 
 
