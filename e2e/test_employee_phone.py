@@ -19,7 +19,9 @@ from verification.models import Consent
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
 #: "1 Dec 2026, 11:54 am" and "1 दिसंबर 2026, 11:54 पूर्वाह्न"; never 12/01/2026.
-ENGLISH_DATETIME = re.compile(r"\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}, \d{1,2}:\d\d (am|pm)\b")
+ENGLISH_DATETIME = re.compile(
+    r"\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}, \d{1,2}:\d\d (am|pm)\b"
+)
 HINDI_DATETIME = re.compile(r"\d{1,2} \S+ \d{4}, \d{1,2}:\d\d (पूर्वाह्न|अपराह्न)")
 US_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b")
 

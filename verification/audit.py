@@ -172,15 +172,12 @@ def reason_words(reason: str) -> str:
     """A stored reason such as ``send_otp:rate_limited:gave_up`` in words."""
     parts = [part for part in str(reason).split(":") if part]
     words = []
-    for part in parts:
-        known = REASON_WORDS.get(part)
-        if known is None:
-            try:
-                from verification.providers.certificate.errors import MESSAGES, Reason
+    from verification.providers.certificate.errors import MESSAGES, Reason
 
-                known = MESSAGES.get(Reason(part))
-            except ValueError:
-                known = None
+    for part in parts:
+        known: object = REASON_WORDS.get(part)
+        if known is None and part in Reason.__members__.values():
+            known = MESSAGES.get(Reason(part))
         words.append(str(known) if known is not None else part.replace("_", " "))
     return ", ".join(words)
 
@@ -195,7 +192,7 @@ def _field_words(fields: list[str]) -> str:
             continue
         try:
             shown.append(str(Organization._meta.get_field(name).verbose_name))
-        except Exception:  # noqa: BLE001 -- a field no longer on the model: its name
+        except Exception:  # a field no longer on the model: its name
             shown.append(name.replace("_", " "))
     return ", ".join(shown)
 
@@ -219,7 +216,9 @@ COUNT_WORDS = {
     "updated": ngettext_lazy("%(n)d updated", "%(n)d updated", "n"),
     "unchanged": ngettext_lazy("%(n)d unchanged", "%(n)d unchanged", "n"),
     "skipped": ngettext_lazy("%(n)d skipped", "%(n)d skipped", "n"),
-    "invitations_revoked": ngettext_lazy("%(n)d open invitation revoked", "%(n)d open invitations revoked", "n"),
+    "invitations_revoked": ngettext_lazy(
+        "%(n)d open invitation revoked", "%(n)d open invitations revoked", "n"
+    ),
     "rows": ngettext_lazy("%(n)d row", "%(n)d rows", "n"),
     "tries_left": ngettext_lazy("%(n)d try left", "%(n)d tries left", "n"),
     "wrong_otps": ngettext_lazy("%(n)d wrong OTP", "%(n)d wrong OTPs", "n"),
@@ -261,7 +260,9 @@ def event_details(action: str, data: dict[str, object]) -> str:
     count("rows")
     if d.get("filters"):
         filters = d["filters"]
-        shown = ", ".join(f"{k}: {v}" for k, v in filters.items()) if isinstance(filters, dict) else str(filters)
+        shown = (
+            ", ".join(f"{k}: {v}" for k, v in filters.items()) if isinstance(filters, dict) else str(filters)
+        )
         words.append(gettext("filtered by %(filters)s") % {"filters": shown})
     if d.get("reminder"):
         words.append(gettext("reminder %(n)s") % {"n": d["reminder"]})
@@ -301,7 +302,9 @@ def event_details(action: str, data: dict[str, object]) -> str:
     count("status_records_erased")
     if d.get("device"):
         device = str(d["device"])
-        words.append(gettext("with a backup code") if device == "backup" else gettext("with an authenticator app"))
+        words.append(
+            gettext("with a backup code") if device == "backup" else gettext("with an authenticator app")
+        )
     if d.get("username"):
         words.append(str(d["username"]))
     if d.get("email"):
@@ -324,7 +327,7 @@ def event_details(action: str, data: dict[str, object]) -> str:
 
 
 def notice_words(version: str, language: str) -> str:
-    """"notice version 2026-11, in Hindi" (the language named in the active language)."""
+    """The notice's version and language in words ("notice version 2026-11, in Hindi")."""
     from django.utils.translation import get_language_info, gettext
 
     try:

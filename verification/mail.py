@@ -30,7 +30,9 @@ def mail_render(*, name: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, text, html) of message ``name``: subject on one line, text unescaped, html escaped."""
     # Times in the organization's zone, wherever the message is rendered (a request, a task).
     organization = context.get("organization")
-    with timezone.override(organization_time_zone(organization if isinstance(organization, Organization) else None)):
+    with timezone.override(
+        organization_time_zone(organization if isinstance(organization, Organization) else None)
+    ):
         subject = " ".join(_render_plain(f"emails/{name}_subject.txt", context).split())
         text = _render_plain(f"emails/{name}.txt", context)
         html = render_to_string(f"emails/{name}.html", context)

@@ -16,7 +16,6 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import psycopg
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     Case,
@@ -32,7 +31,6 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from tenants.selectors import organization_time_zone
-
 from verification.employees.selectors import EmployeeFilters, employee_directory
 from verification.models import Employee, Progress, VaccinationStatus
 from verification.providers.base import Method

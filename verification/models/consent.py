@@ -33,12 +33,6 @@ class Consent(models.Model):
     class Meta:
         ordering = ["-decided_at"]
 
-    def notice_words(self) -> str:
-        """"notice version 2026-11, in Hindi", in the active language."""
-        from verification.audit import notice_words
-
-        return notice_words(self.notice_version, self.language)
-
     def __str__(self) -> str:
         return f"Consent {self.pk} ({self.state})"
 
@@ -49,6 +43,12 @@ class Consent(models.Model):
     @property
     def is_active(self) -> bool:
         return self.decision == self.Decision.GIVEN and self.withdrawn_at is None
+
+    def notice_words(self) -> str:
+        """The notice's version and language in words ("notice version 2026-11, in Hindi")."""
+        from verification.audit import notice_words
+
+        return notice_words(self.notice_version, self.language)
 
 
 class ViewCode(models.Model):

@@ -70,7 +70,13 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
                     event.employee_id or "",
                     event.ip_address or "",
                     neutralise(json.dumps(event.data, sort_keys=True, ensure_ascii=False)),
-                    neutralise(" · ".join(p for p in (action_label(event.action), event_details(event.action, event.data)) if p)),
+                    neutralise(
+                        " · ".join(
+                            p
+                            for p in (action_label(event.action), event_details(event.action, event.data))
+                            if p
+                        )
+                    ),
                 ]
             )
 

@@ -171,7 +171,10 @@ def codes_file_url(codes: list[str], *, organization: object) -> str:
     """A data: URL of a text file with the backup codes, one a line, and what they are for."""
     name = getattr(organization, "name", "Tika")
     lines = [
-        str(_("Tika backup codes for %(org)s: each works once, when your phone is not at hand.") % {"org": name}),
+        str(
+            _("Tika backup codes for %(org)s: each works once, when your phone is not at hand.")
+            % {"org": name}
+        ),
         "",
         *codes,
         "",
@@ -195,7 +198,9 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
         {
             "codes": codes,
             # The same codes as a .txt file to keep (a data: URL: nothing stored to serve it later).
-            "codes_file": codes_file_url(codes, organization=getattr(request, "tenant", None)) if codes else "",
+            "codes_file": codes_file_url(codes, organization=getattr(request, "tenant", None))
+            if codes
+            else "",
             "left": backup_codes_left(request.user),  # type: ignore[arg-type]
             "next": _next(request),
             # Making new codes needs a current one unless one was entered a moment ago.

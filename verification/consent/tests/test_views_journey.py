@@ -96,7 +96,9 @@ def test_an_otp_on_its_way_shows_the_field_at_once_and_one_countdown_to_a_new_on
     assert button and "hidden" in button.group(0)  # revealed by the countdown at zero
     assert "countdown.js" in page
     with schema_context(org_a.schema_name):
-        VerificationAttempt.objects.filter(consent__invitation=invitation).update(retry_after=now, error_code="")
+        VerificationAttempt.objects.filter(consent__invitation=invitation).update(
+            retry_after=now, error_code=""
+        )
     page = browser.get(f"/c/{invitation.token}/otp/").content.decode()
     button = re.search(r'<button type="submit" class="button button-secondary"[^>]*>Send a new OTP', page)
     assert button and "hidden" not in button.group(0) and "data-countdown=" not in page

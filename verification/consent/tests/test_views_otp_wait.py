@@ -56,7 +56,7 @@ def test_a_name_cowin_does_not_know_keeps_the_number_and_the_retry_waits_in_one_
     assert response["Location"] == f"/c/{token}/otp/"
 
     def waiting() -> str | None:
-        state, html = journey.panel(token)
+        _state, html = journey.panel(token)
         return html if 'data-waiting="cowin-resend-rule"' in html else None
 
     panel = journey.wait(waiting)

@@ -106,7 +106,9 @@ def _panel_context(
         details["tries_left"] = attempt.tries_left or 0
     # "Too soon" is said once, by the countdown beside the resend button (or, while the worker
     # waits out CoWIN's rule, by the waiting message): never as a second, red, message.
-    error = "" if attempt.error_code == ErrorCode.RESEND_TOO_SOON else message_for(attempt.error_code, **details)
+    error = (
+        "" if attempt.error_code == ErrorCode.RESEND_TOO_SOON else message_for(attempt.error_code, **details)
+    )
     waiting_for_cowin = attempt.state == State.CREATED and attempt.error_code == ErrorCode.RESEND_TOO_SOON
     return page_context(
         invitation,
@@ -125,7 +127,9 @@ def _panel_context(
 def countdown_html(seconds: int) -> str:
     """``seconds`` as m:ss in an element static/js/countdown.js counts down live."""
     return format_html(
-        '<span class="countdown" data-countdown="{}">{}</span>', seconds, f"{seconds // 60}:{seconds % 60:02d}"
+        '<span class="countdown" data-countdown="{}">{}</span>',
+        seconds,
+        f"{seconds // 60}:{seconds % 60:02d}",
     )
 
 

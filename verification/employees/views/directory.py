@@ -172,7 +172,12 @@ def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
     employee = access_employee(employee_id)
     events.employee_viewed(employee, actor=request.user)  # the employee can see who looked
     history = [
-        (event, action_label(event.action), event_details(event.action, event.data), actor_words(event.actor_kind, event.actor_label))
+        (
+            event,
+            action_label(event.action),
+            event_details(event.action, event.data),
+            actor_words(event.actor_kind, event.actor_label),
+        )
         for event in employee_history(employee)
     ]
     invitations_ = employee_invitations(employee)

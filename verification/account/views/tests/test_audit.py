@@ -57,7 +57,12 @@ def test_the_log_reads_in_words_with_names_and_where_staff_acted_from(org_a):
     for raw in ("employee.viewed<", "invitation.created<", "{&#x27;", "invitation_id", f">#{employee.pk}<"):
         assert raw not in page
     with schema_context(org_a.schema_name):
-        assert AuditEvent.objects.filter(action="employee.viewed", employee_id=employee.pk).latest("at").ip_address == "203.0.113.7"
+        assert (
+            AuditEvent.objects.filter(action="employee.viewed", employee_id=employee.pk)
+            .latest("at")
+            .ip_address
+            == "203.0.113.7"
+        )
 
 
 def test_every_action_has_words_in_english_and_hindi():
@@ -71,7 +76,10 @@ def test_every_action_has_words_in_english_and_hindi():
                 label = action_label(action.value)
                 assert label and label != action.value and "." not in label.replace("...", "")
     with translation.override("en"):
-        assert reason_words("send_otp:rate_limited:gave_up") == "while asking CoWIN for an OTP, CoWIN's rate limit, gave up"
+        assert (
+            reason_words("send_otp:rate_limited:gave_up")
+            == "while asking CoWIN for an OTP, CoWIN's rate limit, gave up"
+        )
         assert reason_words("not_found") == "the name does not match CoWIN's record for the number"
 
 
@@ -81,11 +89,35 @@ def test_details_are_words_never_the_stored_dict():
     from verification.audit import event_details
 
     with translation.override("en"):
-        assert event_details("employee.updated", {"fields": ["full_name", "mobile"]}) == "changed: name, mobile number"
-        assert event_details("employees.imported", {"import_job_id": 3, "filename": "staff.xlsx", "created": 4, "updated": 1, "unchanged": 0, "skipped": 2}) == "file “staff.xlsx”; 4 added; 1 updated; 0 unchanged; 2 skipped"
+        assert (
+            event_details("employee.updated", {"fields": ["full_name", "mobile"]})
+            == "changed: name, mobile number"
+        )
+        assert (
+            event_details(
+                "employees.imported",
+                {
+                    "import_job_id": 3,
+                    "filename": "staff.xlsx",
+                    "created": 4,
+                    "updated": 1,
+                    "unchanged": 0,
+                    "skipped": 2,
+                },
+            )
+            == "file “staff.xlsx”; 4 added; 1 updated; 0 unchanged; 2 skipped"
+        )
         assert event_details("invitation.sent", {"invitation_id": 1}) == ""
-        assert event_details("consent.given", {"consent_id": 9, "notice_version": "2026-11", "language": "hi"}) == "notice version 2026-11, in Hindi"
-        assert event_details("staff.invited", {"email": "x@y.example", "role": "viewer", "invitation_id": 2}) == "x@y.example; Viewer"
+        assert (
+            event_details("consent.given", {"consent_id": 9, "notice_version": "2026-11", "language": "hi"})
+            == "notice version 2026-11, in Hindi"
+        )
+        assert (
+            event_details("staff.invited", {"email": "x@y.example", "role": "viewer", "invitation_id": 2})
+            == "x@y.example; Viewer"
+        )
     with translation.override("hi"):
-        hindi = event_details("consent.given", {"consent_id": 9, "notice_version": "2026-11", "language": "hi"})
+        hindi = event_details(
+            "consent.given", {"consent_id": 9, "notice_version": "2026-11", "language": "hi"}
+        )
         assert "2026-11" in hindi and ", hi" not in hindi and "notice" not in hindi

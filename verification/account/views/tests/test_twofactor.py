@@ -232,13 +232,15 @@ def test_backup_codes_can_be_downloaded_and_copied_and_typed_on_a_full_keyboard(
 
     client = host_client(org_a.host)
     _sign_in(client, org_a.owner_email)
-    page = client.get("/account/2fa/setup/?next=/")
+    assert client.get("/account/2fa/setup/?next=/").status_code == 200
     with schema_context(org_a.schema_name):
         device = TOTPDevice.objects.get(user__username=org_a.owner_email, confirmed=False)
     client.post("/account/2fa/setup/", {"code": _code(device), "next": "/"})
     page = client.get("/account/2fa/backup-codes/?next=/").content.decode()
     codes = re.findall(r"<code>(\w+)</code>", page)
-    download = re.search(r'<a [^>]*href="data:text/plain;charset=utf-8,([^"]+)" download="tika-backup-codes.txt"', page)
+    download = re.search(
+        r'<a [^>]*href="data:text/plain;charset=utf-8,([^"]+)" download="tika-backup-codes.txt"', page
+    )
     assert download
     text = unquote(download.group(1))
     assert all(code in text.split("\r\n") for code in codes) and "Alpha" in text
