@@ -28,11 +28,11 @@ def _render_plain(template_name: str, context: dict[str, Any]) -> str:
 
 def mail_render(*, name: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, text, html) of message ``name``: subject on one line, text unescaped, html escaped."""
-    # Times in the organization's zone, wherever the message is rendered (a request, a task).
+    # Times in the organization's zone. A request or a task has activated it already; the
+    # organization the message is about, when it is in the context, says it for sure.
     organization = context.get("organization")
-    with timezone.override(
-        organization_time_zone(organization if isinstance(organization, Organization) else None)
-    ):
+    zone = organization_time_zone(organization) if isinstance(organization, Organization) else None
+    with timezone.override(zone or timezone.get_current_timezone()):
         subject = " ".join(_render_plain(f"emails/{name}_subject.txt", context).split())
         text = _render_plain(f"emails/{name}.txt", context)
         html = render_to_string(f"emails/{name}.html", context)
