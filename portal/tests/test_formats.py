@@ -104,3 +104,11 @@ def test_e_mails_spell_dates_as_pages_do_in_the_organizations_zone(org_a, org_a_
         )
     assert "30 Nov 2026" in text and "30 Nov 2026" in html
     assert "November" not in text  # the same short month as the pages
+
+
+def test_a_task_shows_times_in_its_organizations_zone(org_a, org_a_in_dubai):
+    from portal.tests.celery_probe import current_time_zone
+
+    with schema_context(org_a.schema_name):
+        assert current_time_zone.apply().get() == "Asia/Dubai"
+    assert timezone.get_current_timezone_name() != "Asia/Dubai"  # only while the task ran
