@@ -36,7 +36,9 @@ def test_a_name_cowin_does_not_know_keeps_the_number_and_the_retry_waits_in_one_
     other = re.search(r'<input[^>]*value="other"[^>]*>', html)
     assert other and "checked" in other.group(0)
     mobile = re.search(r'<input[^>]*name="mobile"[^>]*>', html)
-    assert mobile and 'value="9000000001"' in mobile.group(0)  # kept, from this browser's session
+    assert mobile and 'value="9000000001"' in mobile.group(0)  # kept, for this browser
+    session = journey.client.session
+    assert "9000000001" not in str(dict(session.items()))  # the session holds an id, not the number
     assert f'href="/c/{token}/certificate/"' in html  # org A offers the certificate too
 
     # Another browser with the same link sees the name refused, never the number typed here.

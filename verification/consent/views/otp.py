@@ -52,12 +52,12 @@ def details(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     elif attempt is not None and attempt.review == Review.REJECTED:
         error = message_for(ErrorCode.REVIEW_REJECTED)
     last4 = employee.mobile_last4 if employee.mobile else ""
-    typed_key = f"details_mobile:{invitation.pk}"
+    typed_key = f"details_typed_by:{invitation.pk}"
     if request.method == "POST":
         form = DetailsForm(request.POST, mobile_last4=last4)
         if form.is_valid():
             try:
-                attempt_start(
+                started = attempt_start(
                     consent=consent,
                     mobile=form.chosen_mobile(),
                     full_name=form.cleaned_data["full_name"],
@@ -67,18 +67,18 @@ def details(request: HttpRequest, invitation: Invitation) -> HttpResponse:
                 error = message_for(refused.code)
             else:
                 link_used(invitation)
-                # Kept in this browser's session only, to offer it again if CoWIN refuses the
-                # name: whoever else opens the link never sees a number typed here.
-                request.session[typed_key] = form.cleaned_data.get("mobile") or ""
+                # This browser typed the attempt's number: if CoWIN refuses the name, the number
+                # is offered again here only (read from the attempt, where it is kept encrypted;
+                # the session holds the attempt's id, never the number).
+                request.session[typed_key] = started.pk
                 return redirect(page_url("otp", invitation))
     else:
         initial: dict[str, str] = {"full_name": employee.full_name}
         if name_mismatch and attempt is not None:
             # Only the name was wrong: keep what was sent, to be corrected, and the number.
             initial["full_name"] = attempt.full_name
-            typed = request.session.get(typed_key, "")
-            if typed and attempt.mobile_changed:
-                initial.update(number=DetailsForm.OTHER, mobile=national(typed))
+            if attempt.mobile_changed and attempt.mobile and request.session.get(typed_key) == attempt.pk:
+                initial.update(number=DetailsForm.OTHER, mobile=national(attempt.mobile))
         form = DetailsForm(initial=initial, mobile_last4=last4)
         if name_mismatch:
             form.fields["full_name"].widget.attrs["autofocus"] = True
