@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.helpers import totp_enrol, wait_for
+from e2e.helpers import assert_accessible, totp_enrol, wait_for
 
 CHROMIUM = os.environ.get("TIKA_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "e2e-artifacts"
@@ -55,7 +55,8 @@ def browser(django_db_setup) -> Iterator[object]:  # type: ignore[no-untyped-def
 
 
 class Shots:
-    """Numbered screenshots of one journey."""
+    """Numbered screenshots of one journey; each page state photographed is also checked by
+    axe-core for WCAG 2.2 A/AA violations (there must be none)."""
 
     def __init__(self, name: str) -> None:
         self.folder = ARTIFACTS / name
@@ -67,6 +68,7 @@ class Shots:
     def __call__(self, page, label: str) -> None:  # type: ignore[no-untyped-def]
         self.n += 1
         page.screenshot(path=str(self.folder / f"{self.n:02d}-{label}.png"), full_page=True)
+        assert_accessible(page, f"{self.folder.name}/{label}")
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ windows, waiting for a condition, and enrolling an authenticator as a person wou
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 # The employee's phone and HR's desktop.
 PHONE = {
@@ -43,6 +44,36 @@ def totp_enrol(page) -> list[str]:  # type: ignore[no-untyped-def]
     page.wait_for_url("**/account/2fa/backup-codes/**")
     codes = [c.strip() for c in page.locator(".backup-codes code").all_inner_texts()]
     assert len(codes) == 10, codes
-    page.click("a.button")
+    page.click("a[data-continue]")
     page.wait_for_load_state()
     return codes
+
+
+#: axe-core, vendored for the journeys only (npm pack axe-core; MPL-2.0, see its LICENSE).
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1.min.js"
+#: WCAG 2.2 A and AA, as axe tags them.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_violations(page) -> list[dict]:  # type: ignore[no-untyped-def]
+    """axe-core's WCAG 2.2 A/AA violations on the page as it stands. The script is evaluated
+    through the DevTools protocol, so the page's own Content-Security-Policy stays as it is."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;void 0")
+    return page.evaluate(
+        """async (tags) => {
+          const result = await window.axe.run(document, {
+            runOnly: { type: "tag", values: tags }, resultTypes: ["violations"]
+          });
+          return result.violations.map((v) => ({
+            id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + " :: " + n.failureSummary)
+          }));
+        }""",
+        AXE_TAGS,
+    )
+
+
+def assert_accessible(page, label: str = "") -> None:  # type: ignore[no-untyped-def]
+    violations = axe_violations(page)
+    assert not violations, f"axe found WCAG 2.2 A/AA violations on {label or page.url}: {violations}"

@@ -51,7 +51,13 @@ class TikaTask(TenantTask):
                 f"{self.name} arrived without an organization's schema; refusing to run it "
                 "in the public schema."
             )
-        return super().__call__(*args, **kwargs)
+        from django.utils import timezone
+
+        from tenants.selectors import organization_time_zone
+
+        # What a task writes for people (e-mails) shows times in the organization's zone.
+        with timezone.override(organization_time_zone()):
+            return super().__call__(*args, **kwargs)
 
 
 app = CeleryApp("portal", task_cls="portal.celery:TikaTask")

@@ -9,6 +9,7 @@ from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import schema_exists
 
 from tenants.schemas import schema_clone_from_template
+from tenants.validators import validate_time_zone
 
 
 def default_reminder_days() -> list[int]:
@@ -59,6 +60,9 @@ class Organization(TenantMixin):
     verification_methods = models.CharField(
         max_length=16, choices=VerificationMethods.choices, default=VerificationMethods.BOTH
     )
+
+    # Every date and time people see (pages, e-mails, exports) is in this zone.
+    time_zone = models.CharField(max_length=64, default="Asia/Kolkata", validators=[validate_time_zone])
 
     auto_create_schema = True
     auto_drop_schema = False

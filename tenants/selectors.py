@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.db.models import QuerySet
 
 from tenants.models import Organization
@@ -32,6 +34,19 @@ def organization_current():  # type: ignore[no-untyped-def]
         schema = getattr(connection, "schema_name", None)
         tenant = Organization.objects.filter(schema_name=schema).first() if schema else None
     return tenant if tenant is not None and tenant.is_customer else None
+
+
+def organization_time_zone(organization: Organization | None = None) -> ZoneInfo:
+    """The zone every date and time is shown in: ``organization``'s (default: the current
+    one's), else the deployment's TIME_ZONE (the public site, platform tasks)."""
+    from django.conf import settings
+
+    organization = organization if organization is not None else organization_current()
+    name = getattr(organization, "time_zone", "") or settings.TIME_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # a zone this machine's tzdata no longer has
+        return ZoneInfo(settings.TIME_ZONE)
 
 
 def organization_site_url(organization: Organization, path: str = "/") -> str:

@@ -143,3 +143,18 @@ def validate_plain_text(value: str) -> None:
     """Refuse control characters (line breaks included) in a one-line name or label."""
     if has_control_characters(value):
         raise ValidationError(PLAIN_TEXT_MESSAGE, code="control_characters")
+
+
+def time_zone_names() -> list[str]:
+    """The IANA time zone names this machine knows, sorted."""
+    import zoneinfo
+
+    return sorted(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name, such as Asia/Kolkata."""
+    import zoneinfo
+
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Choose a time zone from the list."), code="time_zone")

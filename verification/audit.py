@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class AuditAction(models.TextChoices):
@@ -97,3 +98,252 @@ def action_label(action: str) -> str:
         return str(AuditAction(action).label)
     except ValueError:
         return action
+
+
+# --- Events in words ------------------------------------------------------------------------
+# One place turns a stored event into what people read: the action's label (above), who did
+# it, and its details as words (never the stored dict, ids or codes).
+
+#: The reasons and codes events record (verification.errors codes, worker steps, provider
+#: errors, certificate refusals), as staff read them.
+REASON_WORDS = {
+    # verification.errors.ErrorCode values
+    "not_found": _("the name does not match CoWIN's record for the number"),
+    "wrong_otp": _("wrong OTP"),
+    "otp_expired": _("the OTP expired"),
+    "resend_too_soon": _("a new OTP was asked for too soon"),
+    "send_limit": _("too many OTPs in the last hour"),
+    "service_busy": _("CoWIN was busy for too long"),
+    "invalid_mobile": _("CoWIN did not accept the mobile number"),
+    "otp_not_sent": _("CoWIN would not send an OTP to the number for now"),
+    "failed": _("CoWIN refused the request"),
+    "too_many_wrong_otps": _("too many wrong OTPs"),
+    "name_mismatch": _("the name is not the one on file"),
+    "certificate_in_use": _("the certificate already verified someone else"),
+    "view_code_limit": _("too many codes in the last hour"),
+    # worker steps and what ended them
+    "send_otp": _("while asking CoWIN for an OTP"),
+    "confirm_otp": _("while checking the OTP with CoWIN"),
+    "fetch_status": _("while fetching the status from CoWIN"),
+    "gave_up": _("gave up"),
+    "otp_life_over": _("the OTP's time ran out"),
+    "token_life_over": _("CoWIN's answer could no longer be fetched"),
+    "otp_expired_before_confirm": _("the OTP expired before it could be checked"),
+    "provider_otp_expired": _("CoWIN said the OTP had expired"),
+    "no_tries_left": _("no tries left for this OTP"),
+    "token_expired": _("CoWIN's access expired"),
+    "bad_signature": _("CoWIN's answer did not carry a valid signature"),
+    "otp_not_entered": _("no OTP was entered in time"),
+    "confirm_interrupted": _("the check with CoWIN was interrupted"),
+    "expired": _("expired"),
+    "wrong": _("wrong code"),
+    # provider errors
+    "rate_limited": _("CoWIN's rate limit"),
+    "upstream_unavailable": _("CoWIN did not answer"),
+    "invalid_request": _("CoWIN refused the input"),
+    "misconfigured": _("Tika's CoWIN key was refused"),
+    "provider_error": _("CoWIN refused the request"),
+    # name checks (verification.names.Reason)
+    "same": _("the same name"),
+    "honorific": _("the same name without a title"),
+    "word_order": _("the same names in another order"),
+    "spelling": _("the same name spelled another way"),
+    "initials": _("the same name with initials"),
+    "middle_name_missing": _("the same name without a middle name"),
+    "empty": _("no name"),
+    "different_scripts": _("a name in another script"),
+    "different_words": _("a different name"),
+    "only_initials": _("only initials"),
+    # certificates
+    "number_changed": _("through a number the employee entered"),
+}
+
+#: Words for the fields events list (``fields`` of an update or a settings change).
+FIELD_WORDS = {
+    "code": _("employee code"),
+    "full_name": _("name"),
+    "email": _("e-mail"),
+    "mobile": _("mobile number"),
+    "department": _("department"),
+    "location": _("location"),
+}
+
+
+def reason_words(reason: str) -> str:
+    """A stored reason such as ``send_otp:rate_limited:gave_up`` in words."""
+    parts = [part for part in str(reason).split(":") if part]
+    words = []
+    from verification.providers.certificate.errors import MESSAGES, Reason
+
+    for part in parts:
+        known: object = REASON_WORDS.get(part)
+        if known is None and part in Reason.__members__.values():
+            known = MESSAGES.get(Reason(part))
+        words.append(str(known) if known is not None else part.replace("_", " "))
+    return ", ".join(words)
+
+
+def _field_words(fields: list[str]) -> str:
+    from tenants.models import Organization
+
+    shown = []
+    for name in fields:
+        if name in FIELD_WORDS:
+            shown.append(str(FIELD_WORDS[name]))
+            continue
+        try:
+            shown.append(str(Organization._meta.get_field(name).verbose_name))
+        except Exception:  # a field no longer on the model: its name
+            shown.append(name.replace("_", " "))
+    return ", ".join(shown)
+
+
+def _when(value: str) -> str:
+    from datetime import datetime
+
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return date_format(timezone.localtime(moment) if timezone.is_aware(moment) else moment, "DATETIME_FORMAT")
+
+
+#: Counts events record, as words (the plural chosen by the count, ``n``).
+COUNT_WORDS = {
+    "created": ngettext_lazy("%(n)d added", "%(n)d added", "n"),
+    "updated": ngettext_lazy("%(n)d updated", "%(n)d updated", "n"),
+    "unchanged": ngettext_lazy("%(n)d unchanged", "%(n)d unchanged", "n"),
+    "skipped": ngettext_lazy("%(n)d skipped", "%(n)d skipped", "n"),
+    "invitations_revoked": ngettext_lazy(
+        "%(n)d open invitation revoked", "%(n)d open invitations revoked", "n"
+    ),
+    "rows": ngettext_lazy("%(n)d row", "%(n)d rows", "n"),
+    "tries_left": ngettext_lazy("%(n)d try left", "%(n)d tries left", "n"),
+    "wrong_otps": ngettext_lazy("%(n)d wrong OTP", "%(n)d wrong OTPs", "n"),
+    "status_records_erased": ngettext_lazy("%(n)d status record erased", "%(n)d status records erased", "n"),
+    "sessions_ended": ngettext_lazy("%(n)d session ended", "%(n)d sessions ended", "n"),
+    "retention_days": ngettext_lazy("after %(n)d day", "after %(n)d days", "n"),
+}
+
+
+def event_details(action: str, data: dict[str, object]) -> str:
+    """The details of an event as words, in the active language ("" when there are none)."""
+    from django.utils.translation import gettext, ngettext
+
+    from tenants.members import Role
+    from verification.providers.base import Method
+
+    d = dict(data or {})
+    words: list[str] = []
+
+    def count(key: str) -> None:
+        if key in d and d[key] is not None:
+            words.append(str(COUNT_WORDS[key] % {"n": int(d[key])}))  # type: ignore[call-overload]
+
+    if d.get("code"):
+        words.append(gettext("code %(code)s") % {"code": d["code"]})
+    if d.get("fields"):
+        words.append(gettext("changed: %(fields)s") % {"fields": _field_words(list(d["fields"]))})  # type: ignore[call-overload]
+    if d.get("expires_at"):
+        words.append(gettext("the link works until %(when)s") % {"when": _when(str(d["expires_at"]))})
+    if d.get("filename"):
+        words.append(gettext("file “%(name)s”") % {"name": d["filename"]})
+    count("created")
+    count("updated")
+    count("unchanged")
+    count("skipped")
+    count("invitations_revoked")
+    if d.get("format"):
+        words.append(str(d["format"]).upper())
+    count("rows")
+    if d.get("filters"):
+        filters = d["filters"]
+        shown = (
+            ", ".join(f"{k}: {v}" for k, v in filters.items()) if isinstance(filters, dict) else str(filters)
+        )
+        words.append(gettext("filtered by %(filters)s") % {"filters": shown})
+    if d.get("reminder"):
+        words.append(gettext("reminder %(n)s") % {"n": d["reminder"]})
+    if "manual" in d:
+        words.append(gettext("sent by hand") if d["manual"] else gettext("sent by the schedule"))
+    if d.get("sends"):
+        words.append(gettext("OTP %(n)s of this check") % {"n": d["sends"]})
+    count("tries_left")
+    count("wrong_otps")
+    if d.get("method"):
+        try:
+            words.append(str(Method(str(d["method"])).label))
+        except ValueError:
+            words.append(str(d["method"]))
+    if d.get("awaiting_review"):
+        words.append(gettext("awaiting HR's review"))
+    if d.get("review_reason"):
+        words.append(reason_words(str(d["review_reason"])))
+    if d.get("reason"):
+        words.append(reason_words(str(d["reason"])))
+    if d.get("step"):
+        words.append(reason_words(str(d["step"])))
+    if d.get("delay_s") is not None and "delay_s" in d:
+        words.append(gettext("trying again in %(s)s s") % {"s": d["delay_s"]})
+    if d.get("notice_version"):
+        words.append(notice_words(str(d["notice_version"]), str(d.get("language") or "")))
+    if d.get("mobile") == "on_file":
+        words.append(gettext("the number on file"))
+    elif d.get("mobile") == "changed_by_employee":
+        words.append(gettext("another number the employee entered"))
+    if d.get("name_match"):
+        words.append(gettext("name: %(how)s") % {"how": reason_words(str(d["name_match"]))})
+    if "sent" in d:
+        words.append(gettext("code sent") if d["sent"] else gettext("no code sent"))
+    if d.get("refused"):
+        words.append(reason_words(str(d["refused"])))
+    count("status_records_erased")
+    if d.get("device"):
+        device = str(d["device"])
+        words.append(
+            gettext("with a backup code") if device == "backup" else gettext("with an authenticator app")
+        )
+    if d.get("username"):
+        words.append(str(d["username"]))
+    if d.get("email"):
+        words.append(str(d["email"]))
+    if d.get("role"):
+        try:
+            words.append(str(Role(str(d["role"])).label))
+        except ValueError:
+            words.append(str(d["role"]))
+    if d.get("user_ids") is not None and "user_ids" in d:
+        n = len(d["user_ids"])  # type: ignore[arg-type]
+        words.append(ngettext("%(n)d account", "%(n)d accounts", n) % {"n": n})
+    if d.get("limit"):
+        words.append(gettext("limit %(limit)s") % {"limit": d["limit"]})
+    count("sessions_ended")
+    if d.get("name") and action == AuditAction.ORGANIZATION_CREATED:
+        words.append(str(d["name"]))
+    count("retention_days")
+    return "; ".join(w for w in words if w)
+
+
+def notice_words(version: str, language: str) -> str:
+    """The notice's version and language in words ("notice version 2026-11, in Hindi")."""
+    from django.utils.translation import get_language_info, gettext
+
+    try:
+        name = get_language_info(language)["name_translated"] if language else ""
+    except KeyError:
+        name = language
+    if not name:
+        return gettext("notice version %(version)s") % {"version": version}
+    return gettext("notice version %(version)s, in %(language)s") % {"version": version, "language": name}
+
+
+def actor_words(actor_kind: str, actor_label: str) -> str:
+    """Who did it: the member of staff's sign-in name, the employee through their link, or Tika."""
+    if actor_kind == "staff":
+        return actor_label
+    if actor_kind == "employee":
+        return str(_("the employee, through their link"))
+    return str(_("Tika, automatically"))

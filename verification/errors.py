@@ -18,8 +18,9 @@ class ErrorCode(models.TextChoices):
     NOT_FOUND = (
         "not_found",
         _(
-            "CoWIN has no vaccination record for this name on this mobile number. Check that the "
-            "name matches your CoWIN registration exactly."
+            "The name does not match CoWIN's record for this number. Enter your name as it is on "
+            "your vaccination certificate. CoWIN ties each answer to the name it was asked with, so "
+            "checking the corrected name needs a new OTP."
         ),
     )
     INVALID_MOBILE = "invalid_mobile", _("CoWIN did not accept this mobile number.")

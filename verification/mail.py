@@ -14,6 +14,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context
 from django.template.loader import get_template, render_to_string
+from django.utils import timezone
+
+from tenants.models import Organization
+from tenants.selectors import organization_time_zone
 
 
 def _render_plain(template_name: str, context: dict[str, Any]) -> str:
@@ -24,9 +28,14 @@ def _render_plain(template_name: str, context: dict[str, Any]) -> str:
 
 def mail_render(*, name: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, text, html) of message ``name``: subject on one line, text unescaped, html escaped."""
-    subject = " ".join(_render_plain(f"emails/{name}_subject.txt", context).split())
-    text = _render_plain(f"emails/{name}.txt", context)
-    html = render_to_string(f"emails/{name}.html", context)
+    # Times in the organization's zone. A request or a task has activated it already; the
+    # organization the message is about, when it is in the context, says it for sure.
+    organization = context.get("organization")
+    zone = organization_time_zone(organization) if isinstance(organization, Organization) else None
+    with timezone.override(zone or timezone.get_current_timezone()):
+        subject = " ".join(_render_plain(f"emails/{name}_subject.txt", context).split())
+        text = _render_plain(f"emails/{name}.txt", context)
+        html = render_to_string(f"emails/{name}.html", context)
     return subject, text, html
 
 

@@ -105,11 +105,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
+    "tenants.middleware.OrganizationTimeZoneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "verification.account.middleware.AuditAddressMiddleware",
     # Everything a signed-in person is shown: no browser or proxy keeps a copy (static files,
     # served by WhiteNoise above, keep their own caching).
     "verification.account.middleware.NoStoreForStaffMiddleware",
@@ -415,7 +417,9 @@ OTP_TOTP_ISSUER = _totp_issuer
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("hi", "हिन्दी")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "Asia/Kolkata"
+TIME_ZONE = "Asia/Kolkata"  # the default of each organization's own time zone (Organization.time_zone)
+# One Indian format everywhere ("1 Dec 2026, 11:54 am"), English and Hindi: portal/formats/.
+FORMAT_MODULE_PATH = ["portal.formats"]
 USE_I18N = True
 USE_TZ = True
 

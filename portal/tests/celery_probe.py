@@ -25,3 +25,11 @@ def log_line(text: str) -> None:
     import logging
 
     logging.getLogger("verification.tasks").warning("probe says %s", text)
+
+
+@shared_task
+def current_time_zone() -> str:
+    """The time zone a task's work is shown in (the organization's)."""
+    from django.utils import timezone
+
+    return timezone.get_current_timezone_name()

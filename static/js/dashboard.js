@@ -5,17 +5,6 @@
 (function () {
   "use strict";
 
-  var COLORS = {
-    fully: "#067647",
-    partially: "#66c2a5",
-    not_vaccinated: "#b42318",
-    pending: "#f5a524",
-    review: "#2e90fa",
-    declined: "#7a5af8",
-    withdrawn: "#98a2b3",
-    failed: "#b54708",
-    not_invited: "#d0d5dd"
-  };
   var charts = {};
 
   function readData() {
@@ -24,7 +13,11 @@
     try { return JSON.parse(element.textContent); } catch (error) { return null; }
   }
 
-  function color(key) { return COLORS[key] || "#5b6475"; }
+  // The palette lives in static/css/app.css (--chart-<key>), where its contrast is tested.
+  function color(key) {
+    var value = getComputedStyle(document.documentElement).getPropertyValue("--chart-" + key).trim();
+    return value || "#5b6475";
+  }
 
   function statusConfig(data) {
     return {

@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.members import Role
 from tenants.models import Organization
-from tenants.validators import validate_plain_text
+from tenants.validators import time_zone_names, validate_plain_text
 from verification.attempts.selectors import kycvs_available
+from verification.audit import action_label
 from verification.models import AuditEvent
 
 
@@ -34,23 +35,36 @@ class EmailAuthenticationForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
+#: A field that takes an app's 6 digits or a backup code (letters and digits): a full
+#: keyboard, not a numeric keypad, and no autocorrection of the code.
+ANY_CODE_ATTRS = {
+    "inputmode": "text",
+    "autocomplete": "one-time-code",
+    "autocapitalize": "none",
+    "autocorrect": "off",
+    "spellcheck": "false",
+    "autofocus": True,
+}
+
+
 class CodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Code"),
-        max_length=16,
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
-        ),
-    )
+    """The second factor at sign-in: an app's code or a backup code. (Set up, it is the app's
+    6 digits only: ``numeric``.)"""
+
+    code = forms.CharField(label=_("Code"), max_length=16, widget=forms.TextInput(attrs=ANY_CODE_ATTRS))
+
+    def __init__(self, *args, numeric: bool = False, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if numeric:
+            self.fields["code"].widget.attrs.update({"inputmode": "numeric", "pattern": r"\d*"})
+            self.fields["code"].label = _("6-digit code from the app")
 
 
 class CurrentCodeForm(forms.Form):
     current_code = forms.CharField(
         label=_("Current code (from your authenticator app, or a backup code)"),
         max_length=16,
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
-        ),
+        widget=forms.TextInput(attrs=ANY_CODE_ATTRS),
     )
 
 
@@ -95,6 +109,7 @@ class SettingsForm(forms.ModelForm):
             "retention_days",
             "link_view_days",
             "verification_methods",
+            "time_zone",
         ]
         labels = {
             "name": gettext_lazy("Display name"),
@@ -107,8 +122,10 @@ class SettingsForm(forms.ModelForm):
             ),
             "link_view_days": gettext_lazy("Employee links show the status for (days after last use)"),
             "verification_methods": gettext_lazy("Ways employees may verify"),
+            "time_zone": gettext_lazy("Time zone"),
         }
         help_texts = {
+            "time_zone": gettext_lazy("Dates and times on pages, in e-mails and in exports are shown in it."),
             "grievance_contact_email": gettext_lazy("Shown to employees on the consent notice."),
             "dashboard_min_group_size": gettext_lazy(
                 "Smaller departments and locations are merged into “Other”."
@@ -132,6 +149,7 @@ class SettingsForm(forms.ModelForm):
                 "The certificate is checked offline against CoWIN's signature; the one-time password "
                 "needs CoWIN's KYC-VS service to answer."
             )
+        self.fields["time_zone"].widget = forms.Select(choices=[(name, name) for name in time_zone_names()])
         # Names go into e-mail subjects and headings: one line, no control characters.
         for name in ("name", "grievance_contact_name"):
             self.fields[name].validators.append(validate_plain_text)
@@ -176,4 +194,5 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
-        self.fields["action"].choices = [("", _("Any"))] + [(a, a) for a in actions]  # type: ignore[attr-defined]
+        named = sorted(((a, action_label(a)) for a in actions), key=lambda choice: choice[1])
+        self.fields["action"].choices = [("", _("Any")), *named]  # type: ignore[attr-defined]

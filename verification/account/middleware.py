@@ -108,3 +108,21 @@ def _session_started(sender: object, request: HttpRequest | None, user: object, 
     if request is not None and hasattr(request, "session"):
         request.session[SessionLimitsMiddleware.LOGIN_AT] = time.time()
         request.session[SessionLimitsMiddleware.SEEN_AT] = time.time()
+
+
+class AuditAddressMiddleware:
+    """What staff do in this request is audited with the address it came from (the audit
+    log's "From"), without each view passing it on (verification.events.request_ip)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from portal.proxies import client_ip
+        from verification.events import request_ip
+
+        token = request_ip.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            request_ip.reset(token)

@@ -75,3 +75,10 @@ def audit_events(form: AuditFilterForm) -> QuerySet[AuditEvent]:
     if data["until"]:
         events_qs = events_qs.filter(at__lte=datetime.combine(data["until"], time.max, tzinfo=tz))
     return events_qs.order_by("-at", "-id")
+
+
+def employee_names(ids: set[int]) -> dict[int, str]:
+    """The names of the employees ``ids`` that still exist (one query)."""
+    from verification.models import Employee
+
+    return dict(Employee.objects.filter(pk__in=ids).values_list("pk", "full_name")) if ids else {}

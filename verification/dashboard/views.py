@@ -68,7 +68,7 @@ def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
         "trend": [
             (
                 day.isoformat(),
-                date_format(day, "j M Y"),
+                date_format(day, "DATE_FORMAT"),
                 [str(points[day][key]) for key in TREND_SERIES],
                 str(points[day]["active"]),
             )

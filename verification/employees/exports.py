@@ -16,7 +16,6 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import psycopg
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     Case,
@@ -31,6 +30,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from tenants.selectors import organization_time_zone
 from verification.employees.selectors import EmployeeFilters, employee_directory
 from verification.models import Employee, Progress, VaccinationStatus
 from verification.providers.base import Method
@@ -48,8 +48,8 @@ UTF8_BOM = b"\xef\xbb\xbf"  # so that Excel reads the CSV as UTF-8 (names in Dev
 
 
 def organization_timezone() -> ZoneInfo:
-    """The organization's local time zone (every organization is in India today)."""
-    return ZoneInfo(settings.TIME_ZONE)
+    """The organization's local time zone (its setting, Asia/Kolkata unless changed)."""
+    return organization_time_zone()
 
 
 def _local_time(field: str | Any) -> Func:

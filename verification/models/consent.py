@@ -44,6 +44,12 @@ class Consent(models.Model):
     def is_active(self) -> bool:
         return self.decision == self.Decision.GIVEN and self.withdrawn_at is None
 
+    def notice_words(self) -> str:
+        """The notice's version and language in words ("notice version 2026-11, in Hindi")."""
+        from verification.audit import notice_words
+
+        return notice_words(self.notice_version, self.language)
+
 
 class ViewCode(models.Model):
     """A one-time code e-mailed to the employee's address on file, so that a browser other than

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from tenants.members import Role, member_role
-from verification.audit import EMPLOYEE_READS, EMPLOYEE_READS_OTHERWISE, AuditAction
+from verification.audit import EMPLOYEE_READS, EMPLOYEE_READS_OTHERWISE, AuditAction, event_details
 from verification.models import (
     AuditEvent,
     Employee,
@@ -87,7 +87,7 @@ def staff_acts_shown(acts: list[StaffAct]) -> list[dict[str, Any]]:
             "what": EMPLOYEE_READS.get(AuditAction(act.event.action), EMPLOYEE_READS_OTHERWISE),
             "who": staff_member_shown(act),
             "role": act.role.label if act.role else "",
-            "data": act.event.data,
+            "details": event_details(act.event.action, act.event.data),
         }
         for act in acts
     ]

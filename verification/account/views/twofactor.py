@@ -118,7 +118,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             status=_status(current),
         )
     device = totp_device_for_enrolment(user)  # type: ignore[arg-type]
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST or None, numeric=True)
     if request.method == "POST" and form.is_valid():
         if totp_confirm(device=device, token=form.cleaned_data["code"]):
             _signed_in_with_second_factor(request, device)
@@ -167,6 +167,21 @@ def verify(request: HttpRequest) -> HttpResponse:
     )
 
 
+def codes_file_url(codes: list[str], *, organization: object) -> str:
+    """A data: URL of a text file with the backup codes, one a line, and what they are for."""
+    name = getattr(organization, "name", "Tika")
+    lines = [
+        str(
+            _("Tika backup codes for %(org)s: each works once, when your phone is not at hand.")
+            % {"org": name}
+        ),
+        "",
+        *codes,
+        "",
+    ]
+    return "data:text/plain;charset=utf-8," + quote("\r\n".join(lines))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def backup_codes(request: HttpRequest) -> HttpResponse:
@@ -182,6 +197,10 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
         "account/backup_codes.html",
         {
             "codes": codes,
+            # The same codes as a .txt file to keep (a data: URL: nothing stored to serve it later).
+            "codes_file": codes_file_url(codes, organization=getattr(request, "tenant", None))
+            if codes
+            else "",
             "left": backup_codes_left(request.user),  # type: ignore[arg-type]
             "next": _next(request),
             # Making new codes needs a current one unless one was entered a moment ago.

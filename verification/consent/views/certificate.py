@@ -24,7 +24,7 @@ from verification.consent.pages import (
     view_days,
 )
 from verification.consent.selectors import journey_step
-from verification.errors import message_for
+from verification.errors import ErrorCode, message_for
 from verification.models import Invitation, Method
 
 
@@ -32,10 +32,13 @@ from verification.models import Invitation, Method
 @employee_page
 def choose(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     """How to verify: each way this organization offers (with only one, straight to it)."""
-    where, _consent, _attempt = journey_step(invitation)
+    where, _consent, attempt = journey_step(invitation)
     methods = methods_offered(organization_current())
     if where != "verify" or len(methods) < 2:
         return go_to(where, invitation)
+    if attempt is not None and attempt.method == Method.KYCVS and attempt.error_code == ErrorCode.NOT_FOUND:
+        # CoWIN refused the name: the details page says so, keeps the number, offers the certificate.
+        return redirect(page_url("details", invitation))
     return render(request, "consent/choose.html", page_context(invitation, methods=methods, Method=Method))
 
 

@@ -58,7 +58,8 @@ def agree(request: HttpRequest, invitation: Invitation) -> HttpResponse:
         return go_to(where, invitation)
     form = AgreeForm(request.POST)
     if not form.is_valid():
-        return render(request, "consent/notice.html", page_context(invitation, form=form), status=400)
+        # 200 with the form kept: the page opens at the box (autofocus), the error beside it.
+        return render(request, "consent/notice.html", page_context(invitation, form=form))
     try:
         consent_give(
             invitation=invitation,

@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -33,6 +34,7 @@ from verification.consent.pages import (
 from verification.consent.selectors import TRANSITIONAL, Review, State, journey_step
 from verification.errors import ErrorCode, message_for
 from verification.models import Invitation, Method, VerificationAttempt
+from verification.phones import national
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,16 +45,19 @@ def details(request: HttpRequest, invitation: Invitation) -> HttpResponse:
         return go_to(where, invitation)
     employee = invitation.employee
     error = ""
+    name_mismatch = False
     if attempt is not None and attempt.state == State.FAILED:
         error = message_for(attempt.error_code)
+        name_mismatch = attempt.error_code == ErrorCode.NOT_FOUND
     elif attempt is not None and attempt.review == Review.REJECTED:
         error = message_for(ErrorCode.REVIEW_REJECTED)
     last4 = employee.mobile_last4 if employee.mobile else ""
+    typed_key = f"details_typed_by:{invitation.pk}"
     if request.method == "POST":
         form = DetailsForm(request.POST, mobile_last4=last4)
         if form.is_valid():
             try:
-                attempt_start(
+                started = attempt_start(
                     consent=consent,
                     mobile=form.chosen_mobile(),
                     full_name=form.cleaned_data["full_name"],
@@ -62,10 +67,29 @@ def details(request: HttpRequest, invitation: Invitation) -> HttpResponse:
                 error = message_for(refused.code)
             else:
                 link_used(invitation)
+                # This browser typed the attempt's number: if CoWIN refuses the name, the number
+                # is offered again here only (read from the attempt, where it is kept encrypted;
+                # the session holds the attempt's id, never the number).
+                request.session[typed_key] = started.pk
                 return redirect(page_url("otp", invitation))
     else:
-        form = DetailsForm(initial={"full_name": employee.full_name}, mobile_last4=last4)
-    return render(request, "consent/details.html", page_context(invitation, form=form, error=error))
+        initial: dict[str, str] = {"full_name": employee.full_name}
+        if name_mismatch and attempt is not None:
+            # Only the name was wrong: keep what was sent, to be corrected, and the number.
+            initial["full_name"] = attempt.full_name
+            if attempt.mobile_changed and attempt.mobile and request.session.get(typed_key) == attempt.pk:
+                initial.update(number=DetailsForm.OTHER, mobile=national(attempt.mobile))
+        form = DetailsForm(initial=initial, mobile_last4=last4)
+        if name_mismatch:
+            form.fields["full_name"].widget.attrs["autofocus"] = True
+    context = page_context(
+        invitation,
+        form=form,
+        error=error,
+        name_mismatch=name_mismatch,
+        certificate_offered=Method.CERTIFICATE in methods_offered(organization_current()),
+    )
+    return render(request, "consent/details.html", context)
 
 
 def _panel_context(
@@ -80,17 +104,32 @@ def _panel_context(
     details: dict[str, object] = {}
     if attempt.error_code == ErrorCode.WRONG_OTP:
         details["tries_left"] = attempt.tries_left or 0
-    if attempt.error_code == ErrorCode.RESEND_TOO_SOON:
-        details["seconds"] = resend_in
+    # "Too soon" is said once, by the countdown beside the resend button (or, while the worker
+    # waits out CoWIN's rule, by the waiting message): never as a second, red, message.
+    error = (
+        "" if attempt.error_code == ErrorCode.RESEND_TOO_SOON else message_for(attempt.error_code, **details)
+    )
+    waiting_for_cowin = attempt.state == State.CREATED and attempt.error_code == ErrorCode.RESEND_TOO_SOON
     return page_context(
         invitation,
         attempt=attempt,
         form=form or OtpForm(),
-        error=message_for(attempt.error_code, **details),
+        error=error,
         resend_in=resend_in,
+        countdown=countdown_html(resend_in),
+        waiting_for_cowin=waiting_for_cowin,
         polling=attempt.state in TRANSITIONAL,
         mobile_last4=(attempt.mobile or "")[-4:],
         State=State,
+    )
+
+
+def countdown_html(seconds: int) -> str:
+    """``seconds`` as m:ss in an element static/js/countdown.js counts down live."""
+    return format_html(
+        '<span class="countdown" data-countdown="{}">{}</span>',
+        seconds,
+        f"{seconds // 60}:{seconds % 60:02d}",
     )
 
 

@@ -160,7 +160,8 @@ def my_data(request: HttpRequest, invitation: Invitation) -> HttpResponse:
         page_context(
             invitation,
             summary=summary,
-            staff_access=staff_acts_shown(summary.staff_access),
+            # Not "staff_access": that name is the staff pages' context processor's.
+            staff_acts=staff_acts_shown(summary.staff_access),
             exports=staff_acts_shown(summary.exports),
             statuses=dict(VaccinationStatus.choices),
         ),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from verification import events
 from verification.account.permissions import EMPLOYEE_MANAGERS, role_required
-from verification.audit import action_label
+from verification.audit import action_label, actor_words, event_details
 from verification.employees.forms import (
     EmployeeEditForm,
     EmployeeFilterForm,
@@ -148,7 +148,10 @@ STAFF_REASONS = {
         "Locked: too many wrong OTPs within 24 hours. The link now only allows withdrawal; send a "
         "new invitation to let them verify again."
     ),
-    "not_found": gettext_lazy("CoWIN has no record for this name on this number."),
+    "not_found": gettext_lazy(
+        "The name they entered does not match CoWIN's record for their number (not a vaccination "
+        "status); they can enter it as on their certificate."
+    ),
     "invalid_mobile": gettext_lazy("CoWIN did not accept the mobile number."),
     "otp_not_sent": gettext_lazy(
         "CoWIN would not send an OTP to their number for now; they can try later or use their "
@@ -168,7 +171,15 @@ def _detail(employee_id: int) -> HttpResponse:
 def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
     employee = access_employee(employee_id)
     events.employee_viewed(employee, actor=request.user)  # the employee can see who looked
-    history = [(event, action_label(event.action)) for event in employee_history(employee)]
+    history = [
+        (
+            event,
+            action_label(event.action),
+            event_details(event.action, event.data),
+            actor_words(event.actor_kind, event.actor_label),
+        )
+        for event in employee_history(employee)
+    ]
     invitations_ = employee_invitations(employee)
     attempt = employee_attempt_latest(employee)
     context = {

@@ -28,7 +28,7 @@ def test_summary_shows_the_record_and_who_viewed_or_exported_it(org_a, org_b):
     assert "Ravi Kumar" in body and "ending in 0001" in body and "9000000001" not in body
     assert "Alpha Owner (Owner) looked at your record" in body
     assert org_a.owner_email not in body
-    assert "csv" in body  # the export
+    assert "CSV" in body  # the export
     with schema_context(org_a.schema_name):
         assert AuditEvent.objects.filter(
             action="employee.data_summary_viewed", employee_id=v.employee.pk
@@ -49,7 +49,7 @@ def test_my_data_names_staff_by_name_and_role_never_by_email(org_a):
     assert owner.get("/employees/export.csv").status_code == 200
     body = browser.get(f"/c/{v.token}/my-data/").content.decode()
     assert "Alpha Owner (Owner) looked at your record" in body
-    assert "Alpha Owner (Owner) — csv" in body  # the export
+    assert "Alpha Owner (Owner) — CSV; 1 row" in body  # the export, in words
     assert org_a.owner_email not in body and "@alpha.example" not in body
     assert "employee.viewed" not in body  # in words, not the audit code
 

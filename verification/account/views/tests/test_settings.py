@@ -28,6 +28,7 @@ def test_owner_changes_settings_hr_admin_cannot(org_a, org_b):
             "dashboard_min_group_size": 3,
             "retention_days": 15,
             "link_view_days": 45,
+            "time_zone": "Asia/Kolkata",
             "verification_methods": "both",
         },
     )
@@ -45,6 +46,7 @@ def test_owner_changes_settings_hr_admin_cannot(org_a, org_b):
             "dashboard_min_group_size": 5,
             "retention_days": 1,
             "link_view_days": 30,
+            "time_zone": "Asia/Kolkata",
         },
     )
     assert bad.status_code == 200 and "whole numbers" in bad.content.decode()
@@ -61,6 +63,7 @@ VALID = {
     "dashboard_min_group_size": 5,
     "retention_days": 30,
     "link_view_days": 30,
+    "time_zone": "Asia/Kolkata",
     "verification_methods": "both",
 }
 
@@ -94,6 +97,7 @@ def test_the_ways_to_verify_are_an_owner_setting(org_a, settings):
         "dashboard_min_group_size": 5,
         "retention_days": 30,
         "link_view_days": 30,
+        "time_zone": "Asia/Kolkata",
     }
     assert (
         owner.post("/account/settings/", {**valid, "verification_methods": "certificate"}).status_code == 302

@@ -213,3 +213,51 @@ def test_confirming_it_is_you_is_throttled_like_the_sign_in(org_a):
         assert locked.status_code == 429 and "Too many wrong codes" in locked.content.decode()
     with schema_context(org_a.schema_name):
         assert AuditEvent.objects.filter(action="2fa.failed", data__step="reauth-locked").exists()
+
+
+def test_setting_up_shows_no_links_that_do_not_open_yet_and_a_numeric_keypad_for_the_app(org_a):
+    client = host_client(org_a.host)
+    _sign_in(client, org_a.owner_email)
+    page = client.get("/account/2fa/setup/?next=/").content.decode()
+    nav = page[page.index("<nav") : page.index("</nav>")]
+    for link in ('href="/"', "/employees/", "/account/team/", "/account/settings/", "/account/audit/"):
+        assert link not in nav
+    assert "Sign out" in nav
+    field = re.search(r'<input[^>]*name="code"[^>]*>', page)
+    assert field and 'inputmode="numeric"' in field.group(0)  # the app's 6 digits only
+
+
+def test_backup_codes_can_be_downloaded_and_copied_and_typed_on_a_full_keyboard(org_a):
+    from urllib.parse import unquote
+
+    client = host_client(org_a.host)
+    _sign_in(client, org_a.owner_email)
+    assert client.get("/account/2fa/setup/?next=/").status_code == 200
+    with schema_context(org_a.schema_name):
+        device = TOTPDevice.objects.get(user__username=org_a.owner_email, confirmed=False)
+    client.post("/account/2fa/setup/", {"code": _code(device), "next": "/"})
+    page = client.get("/account/2fa/backup-codes/?next=/").content.decode()
+    codes = re.findall(r"<code>(\w+)</code>", page)
+    download = re.search(
+        r'<a [^>]*href="data:text/plain;charset=utf-8,([^"]+)" download="tika-backup-codes.txt"', page
+    )
+    assert download
+    text = unquote(download.group(1))
+    assert all(code in text.split("\r\n") for code in codes) and "Alpha" in text
+    assert 'data-copy="backup-codes"' in page and 'id="backup-codes"' in page and "copy.js" in page
+    # Signing in again: the field takes letters too (a backup code), not a numeric keypad.
+    other = host_client(org_a.host)
+    _sign_in(other, org_a.owner_email)
+    verify = other.get("/account/2fa/verify/?next=/").content.decode()
+    field = re.search(r'<input[^>]*name="code"[^>]*>', verify)
+    assert field and 'inputmode="text"' in field.group(0) and 'autocapitalize="none"' in field.group(0)
+    assert 'spellcheck="false"' in field.group(0)
+    nav = verify[verify.index("<nav") : verify.index("</nav>")]
+    assert "/employees/" not in nav and 'href="/"' not in nav
+
+
+def test_every_page_has_a_skip_link_and_a_favicon(org_a):
+    page = host_client(org_a.host).get("/accounts/login/").content.decode()
+    assert '<a class="skip-link" href="#content">' in page and 'id="content"' in page
+    assert page.index("skip-link") < page.index("<header")
+    assert 'rel="icon" href="/static/favicon.svg"' in page

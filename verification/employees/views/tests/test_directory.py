@@ -609,7 +609,7 @@ def test_detail_shows_status_invitations_and_history(org_a):
     assert "Asha Rao" in body and "Fully vaccinated" in body
     assert 'datetime="2026-03-01T12:00:00+05:30"' in body
     assert "••••••0001" in body and "9000000001" not in body
-    assert [e.action for e, _label in response.context["history"]] == [
+    assert [e.action for e, *_words in response.context["history"]] == [
         "verification.succeeded",
         "consent.given",
         "invitation.created",
