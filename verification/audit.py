@@ -65,6 +65,10 @@ class AuditAction(models.TextChoices):
     STAFF_INVITED = "staff.invited", _("Teammate invited")
     STAFF_INVITATION_REVOKED = "staff.invitation_revoked", _("Teammate's invitation revoked")
     STAFF_JOINED = "staff.joined", _("Teammate joined")
+    STAFF_SIGNED_IN_AFTER_SIGNUP = (
+        "staff.signed_in_after_signup",
+        _("Signed in straight after creating the organization"),
+    )
     STAFF_ROLE_CHANGED = "staff.role_changed", _("Teammate's role changed")
     STAFF_DEACTIVATED = "staff.deactivated", _("Teammate deactivated")
     STAFF_REACTIVATED = "staff.reactivated", _("Teammate reactivated")

@@ -406,6 +406,11 @@ def staff_joined(user: Any, *, role: str, invitation_id: int) -> AuditEvent:
     return _record(AuditAction.STAFF_JOINED, actor=user, role=role, invitation_id=invitation_id)
 
 
+def staff_signed_in_after_signup(user: Any, *, ip: str | None) -> AuditEvent:
+    """The new Owner was signed in by the sign-up's one-time ticket (no password typed here)."""
+    return _record(AuditAction.STAFF_SIGNED_IN_AFTER_SIGNUP, actor=user, ip=ip)
+
+
 def staff_role_changed(user: Any, *, actor: Actor, role: str) -> AuditEvent:
     return _record(
         AuditAction.STAFF_ROLE_CHANGED, actor=actor, user_id=user.pk, username=user.get_username(), role=role

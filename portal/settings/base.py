@@ -244,6 +244,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
         "args": ["verification.tasks.reminders_plan_task"],
     },
+    # Sign-up's one-time sign-in tickets (public schema) once they are long unusable.
+    "login-handoffs-purge": {"task": "tenants.tasks.login_handoffs_purge", "schedule": 60 * 60},
 }
 
 # --- Encryption of personal data at rest ---------------------------------------------------
@@ -297,6 +299,9 @@ VERIFICATION_SWEEP_GRACE_S = env.int("VERIFICATION_SWEEP_GRACE_S", default=20)
 # and the page says "sent" all the same).
 PASSWORD_RESET_RATE_PER_ADDRESS = env("PASSWORD_RESET_RATE_PER_ADDRESS", default="3/hour")
 PASSWORD_RESET_RATE_PER_IP = env("PASSWORD_RESET_RATE_PER_IP", default="20/hour")
+# "Find your organization" on the public site e-mails an address its organizations' links.
+FIND_ORGANIZATION_RATE_PER_ADDRESS = env("FIND_ORGANIZATION_RATE_PER_ADDRESS", default="3/hour")
+FIND_ORGANIZATION_RATE_PER_IP = env("FIND_ORGANIZATION_RATE_PER_IP", default="20/hour")
 RATE_LIMIT_REDIS_URL = REDIS_URL
 RATE_LIMIT_PREFIX = env("RATE_LIMIT_PREFIX", default="tika-rl")
 
