@@ -26,6 +26,8 @@ class AuditAction(models.TextChoices):
     REVIEW_REJECTED = "review.rejected", _("Verification through another number rejected; status erased")
     # e-mails and the workers
     INVITATION_SENT = "invitation.sent", _("Invitation e-mailed")
+    INVITATION_TEXTED = "invitation.texted", _("Invitation sent by SMS")
+    INVITATION_LETTER_PRINTED = "invitation.letter_printed", _("Invitation letter printed")
     INVITATION_REMINDED = "invitation.reminded", _("Reminder e-mailed")
     OTP_SENT = "otp.sent", _("OTP sent by CoWIN")
     OTP_REJECTED = "otp.rejected", _("Wrong OTP")

@@ -64,6 +64,7 @@ def invitation_created(invitation: Invitation, *, actor: Actor) -> AuditEvent:
         actor=actor,
         invitation_id=invitation.pk,
         expires_at=invitation.expires_at.isoformat(),
+        channel=invitation.channel,
     )
 
 
@@ -110,7 +111,22 @@ def export_downloaded(
 
 
 def invitation_sent(invitation: Invitation) -> AuditEvent:
-    return _record(AuditAction.INVITATION_SENT, employee=invitation.employee, invitation_id=invitation.pk)
+    """The link went out: e-mailed, or sent by SMS (``invitation.channel``)."""
+    action = AuditAction.INVITATION_TEXTED if invitation.channel == "sms" else AuditAction.INVITATION_SENT
+    return _record(
+        action, employee=invitation.employee, invitation_id=invitation.pk, channel=invitation.channel
+    )
+
+
+def invitation_letter_printed(invitation: Invitation, *, actor: Actor) -> AuditEvent:
+    """HR downloaded the printable letter with the employee's link (to hand it to them)."""
+    return _record(
+        AuditAction.INVITATION_LETTER_PRINTED,
+        employee=invitation.employee,
+        actor=actor,
+        invitation_id=invitation.pk,
+        channel=invitation.channel,
+    )
 
 
 def reminder_sent(invitation: Invitation, *, actor: Actor = None, manual: bool) -> AuditEvent:
@@ -123,6 +139,7 @@ def reminder_sent(invitation: Invitation, *, actor: Actor = None, manual: bool) 
         invitation_id=invitation.pk,
         reminder=invitation.reminder_count,
         manual=manual,
+        channel=invitation.channel,
     )
 
 

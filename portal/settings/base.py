@@ -440,6 +440,10 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Tika <no-reply@localhost>")
+# The SMS gateway for invitations to employees without an e-mail: a dotted path to a class with
+# send(*, to, text) (verification/sms.py). Empty: no gateway, and invitations by SMS are not
+# offered (letters and e-mail still are).
+SMS_BACKEND = env("SMS_BACKEND", default="verification.sms.ConsoleSmsBackend")
 
 # --- Security headers that hold everywhere ------------------------------------------------
 # No inline script or style anywhere; a script that must be inline carries the request's nonce.

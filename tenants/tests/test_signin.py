@@ -1,36 +1,22 @@
-"""Getting in from the public site: "find your organization" by e-mail, the address index it
-reads, and the new Owner's sign-in straight after sign-up."""
+"""Getting in from the public site: "find your organization" by e-mail and the address index it
+reads. (The new Owner's sign-in after sign-up: verification/account/views/tests/test_welcome.py.)"""
 
 from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from portal.testing import host_client, signed_in
-from tenants.members import Role, member_address_digest
-from tenants.models import LoginHandoff, MemberAddress, Organization
+from portal.testing import host_client
+from tenants.members import Role, member_address_digest, member_set_active
+from tenants.models import MemberAddress, Organization
 from tenants.selectors import organization_list_for_address
 from tenants.tests.factories import StaffUserFactory
-from verification.account.services import staff_deactivate, staff_reactivate
-from verification.audit import AuditAction
-from verification.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
-
-SIGNUP = {
-    "organization_name": "Newco Pvt Ltd",
-    "subdomain": "newco",
-    "owner_name": "Ravi Kumar",
-    "email": "Ravi@Newco.example",
-    "password": "a-long-unusual-passphrase-42",
-}
-
 
 # --- the index of addresses --------------------------------------------------------------------
 
@@ -49,10 +35,10 @@ def test_the_index_follows_members_added_deactivated_and_reactivated(org_a, org_
     assert [o.slug for o in organization_list_for_address("Asha@Both.example")] == ["alpha", "bravo"]
 
     with schema_context(org_a.schema_name):
-        staff_deactivate(user=a_user, actor=None)
+        member_set_active(a_user, active=False)
     assert [o.slug for o in organization_list_for_address(shared)] == ["bravo"]
     with schema_context(org_a.schema_name):
-        staff_reactivate(user=a_user, actor=None)
+        member_set_active(a_user, active=True)
     assert [o.slug for o in organization_list_for_address(shared)] == ["alpha", "bravo"]
     assert organization_list_for_address("nobody@both.example") == []
 
@@ -118,7 +104,7 @@ def test_unknown_and_known_addresses_get_the_same_page(public_client, org_a, mai
 def test_a_deactivated_member_is_not_sent_the_link(public_client, org_a, mailoutbox):
     user = StaffUserFactory.create(org=org_a, email="gone@alpha.example", role=Role.VIEWER)
     with schema_context(org_a.schema_name):
-        staff_deactivate(user=user, actor=None)
+        member_set_active(user, active=False)
     _find(public_client, "gone@alpha.example")
     (message,) = mailoutbox
     assert "alpha.localhost" not in message.body
@@ -154,94 +140,6 @@ def test_limited_per_client_address(org_a, mailoutbox, settings):
     assert len(mailoutbox) == 3
 
 
-# --- signed in straight after sign-up ---------------------------------------------------------
-
-
-def _signup(client: Client) -> str:
-    response = client.post("/signup/", SIGNUP)
-    assert response.status_code == 302
-    match = re.fullmatch(r"http://newco\.localhost(/account/welcome/[\w-]+/)", response["Location"])
-    assert match, response["Location"]
-    return match.group(1)
-
-
-def test_signup_signs_the_owner_in_on_the_new_site_once(public_client):
-    welcome = _signup(public_client)
-    client = host_client("newco.localhost")
-
-    response = client.get(welcome)
-    assert response.status_code == 302
-    assert response["Location"] == "/"
-    # Signed in: the Owner's next step is setting up two-factor sign-in, not the password again.
-    assert client.get("/")["Location"] == "/account/2fa/setup/?next=/"
-    assert "Set up two-factor sign-in" in client.get("/account/2fa/setup/?next=/").content.decode()
-    with schema_context("org_newco"):
-        event = AuditEvent.objects.get(action=AuditAction.STAFF_SIGNED_IN_AFTER_SIGNUP)
-        assert event.actor_label == "ravi@newco.example"
-        assert event.ip_address == "127.0.0.1"
-
-    # The ticket works once: a second browser (or the same one again) gets the sign-in page.
-    again = host_client("newco.localhost").get(welcome)
-    assert again["Location"] == "/accounts/login/?welcome=1"
-    assert "Newco Pvt Ltd is ready" in host_client("newco.localhost").get(again["Location"]).content.decode()
-    with schema_context("org_newco"):
-        assert AuditEvent.objects.filter(action=AuditAction.STAFF_SIGNED_IN_AFTER_SIGNUP).count() == 1
-
-
-def test_the_ticket_is_only_for_the_browser_that_signed_up(public_client):
-    welcome = _signup(public_client)
-    elsewhere = Client(HTTP_HOST="newco.localhost", REMOTE_ADDR="198.51.100.7")
-    assert elsewhere.get(welcome)["Location"] == "/accounts/login/?welcome=1"
-    assert elsewhere.get("/")["Location"].startswith("/accounts/login/")
-    # Used up by the wrong browser's try: the right one now signs in with the password.
-    assert host_client("newco.localhost").get(welcome)["Location"] == "/accounts/login/?welcome=1"
-
-
-def test_the_ticket_is_only_for_its_organization(public_client, org_a):
-    welcome = _signup(public_client)
-    client = host_client(org_a.host)
-    assert client.get(welcome)["Location"] == "/accounts/login/?welcome=1"
-    assert client.get("/")["Location"].startswith("/accounts/login/")
-    with schema_context(org_a.schema_name):
-        assert not AuditEvent.objects.filter(action=AuditAction.STAFF_SIGNED_IN_AFTER_SIGNUP).exists()
-
-
-def test_the_ticket_expires(public_client):
-    welcome = _signup(public_client)
-    LoginHandoff.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    client = host_client("newco.localhost")
-    assert client.get(welcome)["Location"] == "/accounts/login/?welcome=1"
-
-
-def test_only_the_tickets_digest_is_stored(public_client):
-    welcome = _signup(public_client)
-    token = welcome.rstrip("/").rsplit("/", 1)[1]
-    (handoff,) = LoginHandoff.objects.all()
-    assert token not in handoff.token_hash
-    assert handoff.expires_at - timezone.now() <= timedelta(seconds=60)
-
-
-def test_an_unknown_ticket_signs_nobody_in(org_a):
-    client = host_client(org_a.host)
-    assert client.get("/account/welcome/not-a-ticket/")["Location"] == "/accounts/login/?welcome=1"
-
-
-def test_a_signed_in_owner_keeps_working(org_a):
-    # The welcome path does not disturb a session that exists already.
-    client = signed_in(org_a)
-    assert client.get("/").status_code == 200
-
-
-def test_old_tickets_are_purged(public_client):
-    from tenants.tasks import login_handoffs_purge
-
-    _signup(public_client)
-    assert login_handoffs_purge() == 0
-    LoginHandoff.objects.update(expires_at=timezone.now() - timedelta(hours=2))
-    assert login_handoffs_purge() == 1
-    assert not LoginHandoff.objects.exists()
-
-
 def test_the_migration_indexes_the_members_of_existing_organizations(org_a, org_b):
     import importlib
 
@@ -252,7 +150,7 @@ def test_the_migration_indexes_the_members_of_existing_organizations(org_a, org_
     assert migration._digest(" Owner@Alpha.example") == member_address_digest(org_a.owner_email)
     gone = StaffUserFactory.create(org=org_b, email="gone@bravo.example", role=Role.VIEWER)
     with schema_context(org_b.schema_name):
-        staff_deactivate(user=gone, actor=None)
+        member_set_active(gone, active=False)
     MemberAddress.objects.all().delete()
 
     with connection.schema_editor() as editor:

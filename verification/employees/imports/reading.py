@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from verification.employees.imports.columns import (
     ALIAS_TO_FIELD,
     COLUMN_ALIASES,
+    CONTACT_FIELDS,
     FIELD_LABELS,
     REQUIRED_FIELDS,
     header_key,
@@ -275,6 +276,8 @@ def _map_header(cells: Sequence[str]) -> tuple[list[tuple[int, str]], list[str]]
         seen[name] = cell
         positions.append((index, name))
     missing = [name for name in REQUIRED_FIELDS if name not in seen]
+    if not any(name in seen for name in CONTACT_FIELDS):
+        missing.append("email")
     if missing:
         raise ImportFileError(
             _("Required column(s) missing: %(columns)s. The first row must name the columns.")
