@@ -205,7 +205,22 @@ def receipt_send(*, invitation: Invitation, kind: str) -> None:
 
 
 def view_code_email_send(*, invitation: Invitation, code: str, expires_at: object) -> None:
-    """E-mail the one-time code that shows the status and data, to the address on file."""
+    """E-mail the one-time code that shows the status and data, to the address on file; to
+    someone with no e-mail on file, by SMS to the mobile on file."""
+    employee = invitation.employee
+    if not employee.email and employee.mobile:
+        organization = organization_current()
+        with translation.override("en"):
+            text = render_to_string(
+                "sms/view_code.txt",
+                {
+                    "code": code,
+                    "organization_name": (organization.name if organization else "")[:40],
+                    "minutes": settings.VIEW_CODE_TTL_S // 60,
+                },
+            )
+        sms_send(to=employee.mobile, text=text)
+        return
     mail_send(
         to=invitation.employee.email,
         name="view_code",

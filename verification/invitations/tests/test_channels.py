@@ -157,3 +157,18 @@ def test_an_employee_without_mobile_or_gateway_is_not_offered_sms(org_a, setting
         "cannot be reached"
         in client.post(f"/employees/{employee.pk}/invite/", {"channel": "sms"}, follow=True).content.decode()
     )
+
+
+def test_without_e_mail_the_view_code_comes_by_sms_and_receipts_are_skipped(org_a, mailoutbox):
+    from verification.invitations.services import receipt_send, view_code_email_send
+
+    with tenant_context(org_a.get()):
+        employee, mobile = _shop_floor(org_a)
+        invitation = invitation_create(employee=employee)
+        view_code_email_send(invitation=invitation, code="482913", expires_at=timezone.now())
+        (message,) = _sms(mobile)
+        assert message["text"].startswith(
+            "482913 is your code to see your vaccination status and data at Alpha."
+        )
+        receipt_send(invitation=invitation, kind="verified")
+        assert mailoutbox == []
