@@ -95,8 +95,11 @@ def test_sign_up_enrol_two_factor_and_land_on_the_empty_dashboard(
 
 @pytest.mark.parametrize("window", ["phone", "desktop"])
 def test_find_your_organization_by_e_mail(
-    browser, shots, committed_db, mailoutbox, org_a, live_server_url, window
+    browser, shots, committed_db, mailoutbox, org_a, live_server_url, window, settings
 ):
+    # The owner's address asks several times in one test session (each window, other tests):
+    # the per-address limit has its own tests (tenants/tests/test_signin.py).
+    settings.FIND_ORGANIZATION_RATE_PER_ADDRESS = "100/hour"
     page = browser.new_context(**(PHONE if window == "phone" else DESKTOP)).new_page()
     page.goto(f"{live_server_url}/")
     page.click("nav a[href$='/signin/']")

@@ -18,6 +18,15 @@ from tenants.tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _roomy_limits(settings):  # type: ignore[no-untyped-def]
+    """The limits live in Redis for the whole test session and the fixtures' owners ask in
+    several tests: roomy here, except where a test sets the limit it tests."""
+    settings.FIND_ORGANIZATION_RATE_PER_ADDRESS = "100/hour"
+    settings.FIND_ORGANIZATION_RATE_PER_IP = "1000/hour"
+
+
 # --- the index of addresses --------------------------------------------------------------------
 
 

@@ -208,6 +208,8 @@ def view_code_email_send(*, invitation: Invitation, code: str, expires_at: objec
     """E-mail the one-time code that shows the status and data, to the address on file; to
     someone with no e-mail on file, by SMS to the mobile on file."""
     employee = invitation.employee
+    if not employee.email and not employee.mobile:
+        return  # nothing on file to send it to (a letter-only employee): the code is never seen
     if not employee.email and employee.mobile:
         organization = organization_current()
         with translation.override("en"):
