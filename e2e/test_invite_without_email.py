@@ -1,6 +1,6 @@
 """Journey: shop-floor staff with no e-mail. HR adds an employee with only a mobile number and
 invites them by SMS (the worker sends it to the sandbox's dev inbox); the employee opens the
-link from the SMS on a phone, in Hindi. HR then prints a letter for them instead: the PDF's QR
+link from the SMS on a phone and reads it in Hindi. HR then prints a letter for them instead: the PDF's QR
 code (read back as a phone camera would) is a new link that opens the notice, and the SMS link
 stops working."""
 
@@ -80,6 +80,11 @@ def test_invite_by_sms_then_by_printed_letter(  # type: ignore[no-untyped-def]
     phone.goto(sms_link.group(0).replace(":8000/", f":{port}/"))
     assert "Alpha" in phone.inner_text("main")
     shots(phone, "sms-link-opened")
+    phone.click("button[name=language][value=hi]")
+    phone.wait_for_load_state()
+    assert phone.locator("html").get_attribute("lang") == "hi"
+    assert "सहमति" in phone.inner_text("main")
+    shots(phone, "sms-link-in-hindi")
 
     # --- HR prints a letter instead --------------------------------------------------------
     with hr.expect_download() as info:
