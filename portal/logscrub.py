@@ -1,7 +1,8 @@
 """Secrets that travel in URL paths never reach a log line.
 
 An employee's consent link (``/c/<token>/...``), a teammate's join link
-(``/account/join/<token>/``) and a password-reset link
+(``/account/join/<token>/``), a new Owner's sign-in ticket (``/account/welcome/<token>/``) and a
+password-reset link
 (``/accounts/password-reset/<uidb64>/<token>/``) are secrets: whoever reads one can act as its
 owner. Django logs paths ("Not Found: ...", CSRF refusals), django-axes logs the path of every
 sign-in, gunicorn logs every request line. ``TokenScrubFilter`` sits on every log handler
@@ -26,7 +27,7 @@ _SLASH = r"(?:/|%2[fF])"
 # A path segment: up to the next slash (plain or %-encoded), query, fragment, space or quote.
 _SEGMENT = r"(?:(?!%2[fF])[^/\s?#&\"'<>(){},;])+"
 _SECRET_PATHS = re.compile(
-    rf"(?P<prefix>{_SLASH}c{_SLASH}|{_SLASH}account{_SLASH}join{_SLASH})(?P<secret>{_SEGMENT})"
+    rf"(?P<prefix>{_SLASH}c{_SLASH}|{_SLASH}account{_SLASH}(?:join|welcome){_SLASH})(?P<secret>{_SEGMENT})"
     rf"|(?P<reset>{_SLASH}accounts{_SLASH}password-reset{_SLASH})"
     rf"(?P<uid>{_SEGMENT})(?P<sep>{_SLASH})(?P<token>{_SEGMENT})"
 )

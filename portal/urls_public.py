@@ -1,4 +1,4 @@
-"""URLs of the public site (BASE_DOMAIN): landing page, sign-up, platform admin."""
+"""URLs of the public site (BASE_DOMAIN): landing page, sign-up, sign-in, platform admin."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -17,6 +17,9 @@ admin.site.site_title = "Tika platform"
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("signup/", views.signup, name="signup"),
+    path("signup/subdomain/", views.subdomain_suggestion, name="signup_subdomain"),
+    path("signin/", views.find_organization, name="find_organization"),
+    path("signin/sent/", views.find_organization_sent, name="find_organization_sent"),
     path("admin/", admin.site.urls),
 ]
 

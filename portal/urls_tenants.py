@@ -40,6 +40,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("employees/import/", include("verification.employees.imports.urls")),
     path("employees/review/", include("verification.review.urls")),
+    path("employees/letters/", include("verification.letters.urls")),
     path("employees/", include("verification.employees.urls")),
     path("", include("verification.dashboard.urls")),
 ]

@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.utils.translation import gettext_lazy as _
 
 from tenants.selectors import subdomain_is_taken
+from tenants.subdomains import subdomain_free_variant
 from tenants.validators import SUBDOMAIN_MAX, normalize_subdomain, validate_plain_text, validate_subdomain
 
 
@@ -33,6 +34,11 @@ class SignupForm(forms.Form):
         slug = normalize_subdomain(self.cleaned_data["subdomain"])
         validate_subdomain(slug)
         if subdomain_is_taken(slug):
+            free = subdomain_free_variant(slug)
+            if free:
+                raise forms.ValidationError(
+                    _("This subdomain is already taken; %(free)s is free.") % {"free": free}, code="taken"
+                )
             raise forms.ValidationError(_("This subdomain is already taken."), code="taken")
         return slug
 
@@ -53,3 +59,12 @@ class SignupForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return cleaned
+
+
+class FindOrganizationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your work e-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()

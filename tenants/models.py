@@ -106,3 +106,46 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class MemberAddress(models.Model):
+    """Which organizations an e-mail address is an active staff member of, for "find your
+    organization" on the public site without visiting every schema.
+
+    The address is kept only as a keyed digest (``tenants.members.member_address_digest``):
+    this public table tells nobody who works where. ``tenants.members`` keeps it in step with
+    the members themselves (added, deactivated, reactivated).
+    """
+
+    email_digest = models.CharField(max_length=64)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="member_addresses")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["email_digest", "organization"], name="member_address_unique")
+        ]
+        indexes = [models.Index(fields=["email_digest"], name="member_address_digest")]
+
+    def __str__(self) -> str:
+        return f"{self.email_digest[:12]}... at {self.organization_id}"
+
+
+class LoginHandoff(models.Model):
+    """A one-time, short-lived ticket that signs the new Owner in on their organization's own
+    subdomain right after sign-up on the public site (cookies are host-only, so the public
+    site's session cannot follow them there).
+
+    Only the token's digest is stored; the ticket is good once, for one organization, for
+    ``tenants.handoff.HANDOFF_TTL_S`` seconds, and for the browser that signed up (a digest of
+    its address and user agent).
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user_id = models.PositiveIntegerField()
+    client_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"sign-in ticket for member {self.user_id} of {self.organization_id}"

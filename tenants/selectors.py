@@ -57,3 +57,17 @@ def organization_site_url(organization: Organization, path: str = "/") -> str:
     host = domain.domain if domain else organization.slug
     port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
     return f"{settings.PUBLIC_SCHEME}://{host}{port}{path}"
+
+
+def organization_list_for_address(email: str) -> list[Organization]:
+    """The ready organizations where ``email`` (any case) is an active staff member, by name:
+    one indexed query of the public schema, never a visit to each schema."""
+    from tenants.members import member_address_digest
+
+    return list(
+        Organization.objects.filter(
+            kind=Organization.Kind.CUSTOMER,
+            status=Organization.Status.READY,
+            member_addresses__email_digest=member_address_digest(email),
+        ).order_by("name", "pk")
+    )

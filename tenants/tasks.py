@@ -7,6 +7,7 @@ from typing import Any
 from celery import current_app, shared_task
 
 from tenants.selectors import organization_list_ready
+from tenants.services import login_handoff_purge
 
 
 @shared_task(tenant_required=False)  # type: ignore[call-overload]
@@ -22,3 +23,9 @@ def for_each_organization(task_name: str, *args: Any) -> int:
             current_app.send_task(task_name, args=list(args))
         sent += 1
     return sent
+
+
+@shared_task(tenant_required=False)  # type: ignore[call-overload]
+def login_handoffs_purge() -> int:
+    """Delete the sign-up's sign-in tickets that expired over an hour ago; returns how many."""
+    return login_handoff_purge()

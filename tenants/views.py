@@ -1,20 +1,29 @@
-"""Public site: landing page, organization sign-up, unknown-organization page."""
+"""Public site: landing page, organization sign-up, "find your organization", unknown-organization
+page."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.proxies import client_ip
-from tenants.forms import SignupForm
+from tenants.forms import FindOrganizationForm, SignupForm
+from tenants.limits import organization_links_refused
 from tenants.models import Organization
-from tenants.services import organization_create
+from tenants.services import (
+    login_client_digest,
+    login_handoff_issue,
+    organization_create,
+    organization_links_send,
+)
+from tenants.subdomains import subdomain_free_variant, subdomain_from_name, subdomain_suggest
+from tenants.validators import normalize_subdomain
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -77,11 +86,52 @@ def signup(request: HttpRequest) -> HttpResponse:
             # Someone took the subdomain between validation and creation.
             form.add_error("subdomain", _("This subdomain is already taken."))
         else:
-            login_url = organization_url(
-                request, organization, reverse("login", urlconf=settings.ROOT_URLCONF)
+            # Signed in on the new site without typing the password again: a one-time ticket
+            # for this browser, used by the organization's own site at once.
+            token = login_handoff_issue(
+                organization=organization, email=data["email"], client=_client_digest(request)
             )
-            return HttpResponseRedirect(f"{login_url}?welcome=1")
+            welcome = reverse("account:welcome", args=[token], urlconf=settings.ROOT_URLCONF)
+            return HttpResponseRedirect(organization_url(request, organization, welcome))
     return _signup_page(request, form)
+
+
+def _client_digest(request: HttpRequest) -> str:
+    return login_client_digest(ip=client_ip(request), user_agent=request.headers.get("User-Agent", ""))
+
+
+@require_GET
+def subdomain_suggestion(request: HttpRequest) -> JsonResponse:
+    """For the sign-up page's live hint: the subdomain spelled from ``name`` and a free one
+    (``subdomain``, when given, is checked instead: the person typed it)."""
+    typed = normalize_subdomain(request.GET.get("subdomain", ""))[:80]
+    name = request.GET.get("name", "")[:120]
+    if typed:
+        free = subdomain_free_variant(typed)
+        return JsonResponse({"subdomain": typed, "free": free, "taken": free != typed})
+    spelled = subdomain_from_name(name)
+    free = subdomain_suggest(name) if spelled else None
+    return JsonResponse({"subdomain": spelled, "free": free, "taken": bool(spelled) and free != spelled})
+
+
+@require_http_methods(["GET", "POST"])
+def find_organization(request: HttpRequest) -> HttpResponse:
+    """Sign in from the public site: the person's e-mail gets the links of their organizations.
+
+    The answer is the same page whether the address belongs to no organization, to several,
+    or was held back by a limit, so nobody learns which addresses exist from it.
+    """
+    form = FindOrganizationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if organization_links_refused(email=email, ip=client_ip(request)) is None:
+            organization_links_send(email=email)
+        return redirect("find_organization_sent")
+    return render(request, "public/find_organization.html", {"form": form})
+
+
+def find_organization_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/find_organization_sent.html")
 
 
 def organization_not_found(request: HttpRequest) -> HttpResponse:

@@ -28,6 +28,8 @@ class AuditAction(models.TextChoices):
     REVIEW_REJECTED = "review.rejected", _("Verification through another number rejected; status erased")
     # e-mails and the workers
     INVITATION_SENT = "invitation.sent", _("Invitation e-mailed")
+    INVITATION_TEXTED = "invitation.texted", _("Invitation sent by SMS")
+    INVITATION_LETTER_PRINTED = "invitation.letter_printed", _("Invitation letter printed")
     INVITATION_REMINDED = "invitation.reminded", _("Reminder e-mailed")
     OTP_SENT = "otp.sent", _("OTP sent by CoWIN")
     OTP_REJECTED = "otp.rejected", _("Wrong OTP")
@@ -67,6 +69,10 @@ class AuditAction(models.TextChoices):
     STAFF_INVITED = "staff.invited", _("Teammate invited")
     STAFF_INVITATION_REVOKED = "staff.invitation_revoked", _("Teammate's invitation revoked")
     STAFF_JOINED = "staff.joined", _("Teammate joined")
+    STAFF_SIGNED_IN_AFTER_SIGNUP = (
+        "staff.signed_in_after_signup",
+        _("Signed in straight after creating the organization"),
+    )
     STAFF_ROLE_CHANGED = "staff.role_changed", _("Teammate's role changed")
     STAFF_DEACTIVATED = "staff.deactivated", _("Teammate deactivated")
     STAFF_REACTIVATED = "staff.reactivated", _("Teammate reactivated")

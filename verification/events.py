@@ -70,6 +70,7 @@ def invitation_created(invitation: Invitation, *, actor: Actor) -> AuditEvent:
         actor=actor,
         invitation_id=invitation.pk,
         expires_at=invitation.expires_at.isoformat(),
+        channel=invitation.channel,
     )
 
 
@@ -129,7 +130,22 @@ def export_downloaded(
 
 
 def invitation_sent(invitation: Invitation) -> AuditEvent:
-    return _record(AuditAction.INVITATION_SENT, employee=invitation.employee, invitation_id=invitation.pk)
+    """The link went out: e-mailed, or sent by SMS (``invitation.channel``)."""
+    action = AuditAction.INVITATION_TEXTED if invitation.channel == "sms" else AuditAction.INVITATION_SENT
+    return _record(
+        action, employee=invitation.employee, invitation_id=invitation.pk, channel=invitation.channel
+    )
+
+
+def invitation_letter_printed(invitation: Invitation, *, actor: Actor) -> AuditEvent:
+    """HR downloaded the printable letter with the employee's link (to hand it to them)."""
+    return _record(
+        AuditAction.INVITATION_LETTER_PRINTED,
+        employee=invitation.employee,
+        actor=actor,
+        invitation_id=invitation.pk,
+        channel=invitation.channel,
+    )
 
 
 def reminder_sent(invitation: Invitation, *, actor: Actor = None, manual: bool) -> AuditEvent:
@@ -142,6 +158,7 @@ def reminder_sent(invitation: Invitation, *, actor: Actor = None, manual: bool) 
         invitation_id=invitation.pk,
         reminder=invitation.reminder_count,
         manual=manual,
+        channel=invitation.channel,
     )
 
 
@@ -423,6 +440,11 @@ def staff_invitation_revoked(invitation: Any, *, actor: Actor) -> AuditEvent:
 
 def staff_joined(user: Any, *, role: str, invitation_id: int) -> AuditEvent:
     return _record(AuditAction.STAFF_JOINED, actor=user, role=role, invitation_id=invitation_id)
+
+
+def staff_signed_in_after_signup(user: Any, *, ip: str | None) -> AuditEvent:
+    """The new Owner was signed in by the sign-up's one-time ticket (no password typed here)."""
+    return _record(AuditAction.STAFF_SIGNED_IN_AFTER_SIGNUP, actor=user, ip=ip)
 
 
 def staff_role_changed(user: Any, *, actor: Actor, role: str) -> AuditEvent:

@@ -246,6 +246,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
         "args": ["verification.tasks.reminders_plan_task"],
     },
+    # Sign-up's one-time sign-in tickets (public schema) once they are long unusable.
+    "login-handoffs-purge": {"task": "tenants.tasks.login_handoffs_purge", "schedule": 60 * 60},
 }
 
 # --- Encryption of personal data at rest ---------------------------------------------------
@@ -299,6 +301,9 @@ VERIFICATION_SWEEP_GRACE_S = env.int("VERIFICATION_SWEEP_GRACE_S", default=20)
 # and the page says "sent" all the same).
 PASSWORD_RESET_RATE_PER_ADDRESS = env("PASSWORD_RESET_RATE_PER_ADDRESS", default="3/hour")
 PASSWORD_RESET_RATE_PER_IP = env("PASSWORD_RESET_RATE_PER_IP", default="20/hour")
+# "Find your organization" on the public site e-mails an address its organizations' links.
+FIND_ORGANIZATION_RATE_PER_ADDRESS = env("FIND_ORGANIZATION_RATE_PER_ADDRESS", default="3/hour")
+FIND_ORGANIZATION_RATE_PER_IP = env("FIND_ORGANIZATION_RATE_PER_IP", default="20/hour")
 RATE_LIMIT_REDIS_URL = REDIS_URL
 RATE_LIMIT_PREFIX = env("RATE_LIMIT_PREFIX", default="tika-rl")
 
@@ -439,6 +444,10 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Tika <no-reply@localhost>")
+# The SMS gateway for invitations to employees without an e-mail: a dotted path to a class with
+# send(*, to, text) (verification/sms.py). Empty: no gateway, and invitations by SMS are not
+# offered (letters and e-mail still are).
+SMS_BACKEND = env("SMS_BACKEND", default="verification.sms.ConsoleSmsBackend")
 
 # --- Security headers that hold everywhere ------------------------------------------------
 # No inline script or style anywhere; a script that must be inline carries the request's nonce.

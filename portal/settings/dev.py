@@ -17,6 +17,8 @@ if not FIELD_ENCRYPTION_KEYS:  # type: ignore[used-before-def]  # noqa: F405
 # E-mails land in the sandbox's dev inbox (/sandbox/inbox/) unless EMAIL_URL says otherwise.
 if not env("EMAIL_URL", default=""):
     EMAIL_BACKEND = "verification.providers.sandbox.mail.SandboxInboxBackend"
+# SMS invitations land there too unless SMS_BACKEND names a gateway.
+SMS_BACKEND = env("SMS_BACKEND", default="verification.providers.sandbox.sms.SandboxInboxSmsBackend")
 
 # `make run` serves through gunicorn with a fixed pool of threads (Procfile), each keeping one
 # connection. `manage.py runserver` starts a thread per request instead: kept connections would

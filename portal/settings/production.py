@@ -21,6 +21,8 @@ RATE_LIMIT_REDIS_URL = REDIS_URL
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 EMAIL_CONFIG = env.email_url("EMAIL_URL")
 vars().update(EMAIL_CONFIG)
+# No console SMS in production: a gateway is named, or SMS invitations are not offered.
+SMS_BACKEND = env("SMS_BACKEND", default="")
 
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 if not FIELD_ENCRYPTION_KEYS:

@@ -14,6 +14,7 @@ SECRET_KEY = "test-only-insecure-key"  # noqa: S105
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", "testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "verification.providers.sandbox.mail.SandboxInboxBackend"
+SMS_BACKEND = "verification.providers.sandbox.sms.SandboxInboxSmsBackend"
 # A prefix per test run, so runs never see each other's cache entries (the worker started by
 # the suite is given the same one).
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default=f"tika-test-{uuid.uuid4().hex[:8]}")  # noqa: F405

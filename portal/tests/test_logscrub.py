@@ -162,3 +162,11 @@ def test_the_worker_log_has_no_token(celery_worker_process, committed_db):
     log = celery_worker_process.log()
     assert token not in log
     assert "probe says /c/[redacted]/done/" in log
+
+
+def test_the_sign_up_sign_in_ticket_is_scrubbed():
+    token = "k3yT0ken_-AbCdEf"
+    assert scrub(f"GET /account/welcome/{token}/ HTTP/1.1") == f"GET /account/welcome/{MARKER}/ HTTP/1.1"
+    assert scrub(f"Location: http://newco.localhost/account/welcome/{token}/") == (
+        f"Location: http://newco.localhost/account/welcome/{MARKER}/"
+    )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from tenants.members import Role, group_name, member_create, member_exists
+from tenants.members import Role, group_name, member_create, member_exists, member_set_active
 from tenants.selectors import organization_current, organization_site_url
 from verification import events
 from verification.account.selectors import access_staff_invitation
@@ -170,14 +170,12 @@ def staff_deactivate(*, user: User, actor: Actor) -> int:
         is_owner = user.groups.filter(name=group_name(Role.OWNER)).exists()
         if is_owner and _active_owners() <= 1:
             raise StaffChangeRefused("last owner")
-        user.is_active = False
-        user.save(update_fields=["is_active"])
+        member_set_active(user, active=False)
         ended = _end_sessions(user)
         events.staff_deactivated(user, actor=actor, sessions_ended=ended)
     return ended
 
 
 def staff_reactivate(*, user: User, actor: Actor) -> None:
-    user.is_active = True
-    user.save(update_fields=["is_active"])
+    member_set_active(user, active=True)
     events.staff_reactivated(user, actor=actor)

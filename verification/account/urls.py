@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from verification.account.views import audit, settings, team, twofactor
+from verification.account.views import audit, settings, team, twofactor, welcome
 
 app_name = "account"
 
@@ -26,6 +26,7 @@ urlpatterns = [
         name="team_invitation_resend",
     ),
     path("join/<str:token>/", team.join, name="join"),
+    path("welcome/<str:token>/", welcome.welcome, name="welcome"),
     path("settings/", settings.settings_page, name="settings"),
     path("audit/", audit.audit_log, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit_export"),

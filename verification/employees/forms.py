@@ -37,9 +37,10 @@ class EmployeeForm(forms.Form):
         widget=forms.TextInput(attrs=_NOT_SAVED_BY_BROWSER),
     )
     email = forms.EmailField(
-        label=_("Email"),
+        label=_("Email (optional with a mobile)"),
+        required=False,
         max_length=Employee._meta.get_field("email").max_length,
-        help_text=_("The invitation is sent here."),
+        help_text=_("The invitation is e-mailed here. Without one, it goes by SMS or as a printed letter."),
         widget=forms.EmailInput(attrs=_NOT_SAVED_BY_BROWSER),
     )
     mobile = forms.CharField(
@@ -79,6 +80,18 @@ class EmployeeForm(forms.Form):
         mobile = self.cleaned_data["mobile"].strip()
         # The same check the service makes, so its message shows on this field.
         return normalize_indian_mobile(mobile) if mobile else None
+
+    no_way_to_reach_message = _("Give an e-mail or a mobile number: the invitation needs one of them.")
+
+    def _has_mobile(self) -> bool:
+        return bool(self.cleaned_data.get("mobile"))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # Both fields valid but empty: nothing to reach the person by.
+        if "email" in cleaned and "mobile" in cleaned and not cleaned["email"] and not self._has_mobile():
+            self.add_error("email", self.no_way_to_reach_message)
+        return cleaned
 
 
 _MAX_ID = 2**63 - 1  # a bigint primary key
@@ -126,6 +139,9 @@ class EmployeeEditForm(EmployeeForm):
             if employee.mobile_last4
             else _("An Indian mobile number, such as 98765 43210. Employees can also enter their own.")
         )
+
+    def _has_mobile(self) -> bool:
+        return bool(self.cleaned_data.get("mobile") or self.employee.mobile_last4)
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip()

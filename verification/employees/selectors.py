@@ -25,10 +25,14 @@ from verification.models import (
 
 def _with_last_invitation(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
     """``queryset`` annotated from each employee's newest invitation with
-    ``last_invitation_sent_at`` (e-mailed; None while the e-mail is still queued, and for
-    someone never invited). When it was created is on the row: ``last_invited_at``."""
+    ``last_invitation_sent_at`` (e-mailed, texted or printed; None while it is still queued,
+    and for someone never invited) and ``last_invitation_channel``. When it was created is on
+    the row: ``last_invited_at``."""
     newest = Invitation.objects.filter(employee=OuterRef("pk")).order_by("-created_at", "-pk")
-    return queryset.annotate(last_invitation_sent_at=Subquery(newest.values("sent_at")[:1]))
+    return queryset.annotate(
+        last_invitation_sent_at=Subquery(newest.values("sent_at")[:1]),
+        last_invitation_channel=Subquery(newest.values("channel")[:1]),
+    )
 
 
 def _with_mobile_changed(queryset: QuerySet[Employee]) -> QuerySet[Employee]:

@@ -26,8 +26,8 @@ from django.utils import timezone
 from tenants.selectors import organization_current
 from verification import events
 from verification.events import Actor
-from verification.invitations.services import invitation_email_send
-from verification.models import Consent, Employee, Invitation, Progress
+from verification.invitations.services import invitation_deliver
+from verification.models import Channel, Consent, Employee, Invitation, Progress
 from verification.queue import Task, enqueue
 
 MIN_GAP = timedelta(days=1)
@@ -77,6 +77,8 @@ def invitations_to_remind(*, now: datetime | None = None, manual: bool = False) 
             employee__is_active=True,
             employee__progress=Progress.INVITED,
         )
+        # A printed letter cannot be sent again; e-mail and SMS are reminded the same way.
+        .exclude(channel=Channel.LETTER)
         .filter(Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lte=now - MIN_GAP))
         .exclude(Exists(answered))
     )
@@ -104,7 +106,7 @@ def reminder_send(*, invitation_id: int, manual: bool = False, actor: Actor = No
         )
         if invitation is None:
             return False
-        invitation_email_send(invitation, template="reminder")
+        invitation_deliver(invitation, template="reminder")
         invitation.reminder_count += 1
         invitation.last_reminded_at = now
         invitation.save(update_fields=["reminder_count", "last_reminded_at"])

@@ -8,7 +8,7 @@ The database is the truth for where every verification stands; Celery messages o
 from verification.models.attempts import StatusRecord, VerificationAttempt
 from verification.models.audit import AuditEvent
 from verification.models.consent import Consent, ViewCode
-from verification.models.employees import Employee, Progress
+from verification.models.employees import Channel, Employee, Progress
 from verification.models.imports import ImportColumnMapping, ImportJob
 from verification.models.invitations import Invitation
 from verification.models.snapshots import DailySnapshot
@@ -17,6 +17,7 @@ from verification.providers.base import Method, VaccinationStatus
 
 __all__ = [
     "AuditEvent",
+    "Channel",
     "Consent",
     "DailySnapshot",
     "Employee",

@@ -28,10 +28,20 @@ class Progress(models.TextChoices):
     FAILED = "failed", _("Verification failed")
 
 
+class Channel(models.TextChoices):
+    """How an invitation's link reaches the employee."""
+
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    LETTER = "letter", _("Printed letter")
+
+
 class Employee(models.Model):
     code = models.CharField(_("employee code"), max_length=40, unique=True)
     full_name = models.CharField(_("full name"), max_length=150)
-    email = models.EmailField(_("email"), db_index=True)
+    # Optional: shop-floor staff may have none and are invited by SMS or a printed letter
+    # (forms and imports ask for an e-mail or a mobile number).
+    email = models.EmailField(_("email"), db_index=True, blank=True)
     # E.164 (+91XXXXXXXXXX), encrypted; mobile_last4 is what people are shown.
     mobile = EncryptedTextField(_("mobile"), null=True, blank=True)
     mobile_last4 = models.CharField(max_length=4, blank=True)
@@ -84,6 +94,13 @@ class Employee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.code})"
+
+    @property
+    def invitation_channel(self) -> str:
+        """How an invitation reaches them unless HR chooses: e-mail, else SMS, else a letter."""
+        if self.email:
+            return Channel.EMAIL
+        return Channel.SMS if self.mobile_last4 else Channel.LETTER
 
     @property
     def mobile_masked(self) -> str:

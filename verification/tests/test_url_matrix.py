@@ -50,14 +50,17 @@ OPEN = {
     "password_reset_complete",
     "set_language",
     "account:join",
+    # The new Owner's one-time sign-in ticket from sign-up (a bad one leads to the sign-in page).
+    "account:welcome",
 }
 # The employee's pages, including the view code ones (consent:code, consent:code_send).
 EMPLOYEE_LINK = re.compile(r"^consent:")
 TWO_FACTOR = {"account:2fa_setup", "account:2fa_verify", "account:2fa_backup_codes"}
 EVERY_ROLE = {"dashboard:home", "dashboard:live"} | TWO_FACTOR
 OWNER_ONLY = re.compile(r"^account:(team|settings|audit)")
-# The employee pages, imports, the review list and its approve / reject, the "remind everyone" button.
-EMPLOYEE_MANAGERS = re.compile(r"^(employees|imports|review):|^dashboard:remind_all$")
+# The employee pages, imports, the review list and its approve / reject, printed invitation
+# letters, the "remind everyone" button.
+EMPLOYEE_MANAGERS = re.compile(r"^(employees|imports|review|letters):|^dashboard:remind_all$")
 REVIEW_URLS = {
     "review:list",
     "review:approve",

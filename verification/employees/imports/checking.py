@@ -69,7 +69,7 @@ class CleanRow:
     line: int
     code: str
     full_name: str
-    email: str
+    email: str | None  # None: an empty cell, which keeps the address on file
     mobile: str | None  # E.164
     mobile_digest: str | None
     department: str | None
@@ -162,7 +162,7 @@ class RowChecker:
         location = values.get("location", "").strip() or None
         limit = MAX_LENGTHS
         if (
-            not (code and full_name and email)
+            not (code and full_name)
             or len(code) > limit["code"]
             or len(full_name) > limit["full_name"]
             or len(email) > limit["email"]
@@ -184,6 +184,10 @@ class RowChecker:
                 )
         mobile = digest = None
         mobile_text = _mobile_text(values.get("mobile", "").strip())
+        if not email and not mobile_text:
+            errors.append(
+                RowError(line, "email", _("An e-mail or a mobile number is needed to invite them."))
+            )
         if mobile_text:
             try:
                 mobile = normalize_indian_mobile(mobile_text)
@@ -208,7 +212,7 @@ class RowChecker:
             )
         if errors:
             return None, errors
-        return CleanRow(line, code, full_name, email, mobile, digest, department, location), errors
+        return CleanRow(line, code, full_name, email or None, mobile, digest, department, location), errors
 
 
 def _duplicate_message(code: str, line: int, lines: list[int]) -> str:
@@ -270,18 +274,19 @@ def classify_row(row: CleanRow, existing: dict[str, tuple[Any, ...]]) -> tuple[s
     if current is None:
         return CREATE, None, row
     _code, pk, full_name, email, department, location, mobile_digest = current
+    new_email = email if row.email is None else row.email
     new_department = department if row.department is None else row.department
     new_location = location if row.location is None else row.location
     same_mobile = row.mobile_digest is None or row.mobile_digest == mobile_digest
     if (
         row.full_name == full_name
-        and row.email == email
+        and new_email == email
         and new_department == department
         and new_location == location
         and same_mobile
     ):
         return UNCHANGED, pk, row
-    update = replace(row, department=new_department, location=new_location)
+    update = replace(row, email=new_email, department=new_department, location=new_location)
     if same_mobile:
         update.mobile = update.mobile_digest = None
     return UPDATE, pk, update

@@ -86,7 +86,11 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
-REQUIRED_FIELDS = ("code", "full_name", "email")
+REQUIRED_FIELDS = ("code", "full_name")
+
+#: A file needs at least one of these columns, and each row at least one of them filled: how
+#: the invitation reaches the person (e-mail, else SMS or a printed letter).
+CONTACT_FIELDS = ("email", "mobile")
 
 
 FIELD_LABELS = {

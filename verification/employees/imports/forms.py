@@ -69,7 +69,11 @@ class ColumnMappingForm(forms.Form):
                     % {"other": chosen[name], "field": FIELD_LABELS[name]},
                 )
             chosen[name] = read["header"]
-        still = [FIELD_LABELS[name] for name in self.missing if name not in chosen]
+        still = [
+            FIELD_LABELS[name]
+            for name in self.missing
+            if name not in chosen and not (name == "email" and "mobile" in chosen)
+        ]
         if still and not self.errors:
             raise forms.ValidationError(
                 _("The file still has no column for: %(fields)s. Choose the column that holds it.")

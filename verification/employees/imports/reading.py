@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from verification.employees.imports.columns import (
     ALIAS_TO_FIELD,
     COLUMN_ALIASES,
+    CONTACT_FIELDS,
     FIELD_LABELS,
     IGNORE,
     REQUIRED_FIELDS,
@@ -400,6 +401,8 @@ def read_table(filename: str, content: bytes, *, remembered: Mapping[str, str] |
         raise ImportFileError(_("The file has a header row but no employees below it."))
     present = {name for _i, name in positions}
     missing = tuple(name for name in REQUIRED_FIELDS if name not in present)
+    if not any(name in present for name in CONTACT_FIELDS):
+        missing += ("email",)  # an e-mail or a mobile column: either invites them
     unmapped = any(read.source == UNMAPPED for read in reads)
     if missing and not unmapped:
         raise _missing_columns(missing)

@@ -92,7 +92,7 @@ def write_rows(rows: Sequence[RawRow], *, progress: Callable[[int], None] | None
                         (
                             row.code,
                             row.full_name,
-                            row.email,
+                            row.email or "",
                             encrypt(mobile) if mobile else None,
                             last4(mobile),
                             row.mobile_digest or "",

@@ -27,3 +27,25 @@ def test_the_employee_form_refuses_control_characters(org_a):
     assert response.content.decode().count(MESSAGE) == 4
     with schema_context(org_a.schema_name):
         assert not Employee.objects.filter(email="ravi@alpha.example").exists()
+
+
+NEED_ONE = "Give an e-mail or a mobile number: the invitation needs one of them."
+
+
+@pytest.mark.django_db
+def test_an_employee_needs_an_e_mail_or_a_mobile_not_both(org_a):
+    client = signed_in(org_a)
+    refused = client.post("/employees/new/", {"code": "N-1", "full_name": "No Way"})
+    assert refused.status_code == 200 and NEED_ONE in refused.content.decode()
+    added = client.post(
+        "/employees/new/", {"code": "N-2", "full_name": "Ramesh Yadav", "mobile": "90000 00001"}
+    )
+    assert added.status_code == 302
+    with schema_context(org_a.schema_name):
+        employee = Employee.objects.get(code="N-2")
+        assert (employee.email, employee.mobile_last4) == ("", "0001")
+    # Editing: the mobile on record counts, so the e-mail may stay empty.
+    edit = client.post(f"/employees/{employee.pk}/edit/", {"code": "N-2", "full_name": "Ramesh Kumar Yadav"})
+    assert edit.status_code == 302
+    page = client.get("/employees/").content.decode()
+    assert "Ramesh Kumar Yadav" in page

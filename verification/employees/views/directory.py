@@ -37,8 +37,8 @@ from verification.employees.selectors import (
 )
 from verification.employees.services import employee_create, employee_set_active, employee_update
 from verification.invitations.reminders import invitations_to_remind, reminder_request
-from verification.invitations.services import invitation_create, invitations_create
-from verification.models import Progress
+from verification.invitations.services import channels_available, invitation_create, invitations_create
+from verification.models import Channel, Progress
 
 PAGE_SIZE = 50
 
@@ -190,6 +190,7 @@ def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
         "attempt_mobile_last4": (attempt.mobile or "")[-4:] if attempt is not None else "",
         "history": history,
         "can_remind": invitations_to_remind(manual=True).filter(employee=employee).exists(),
+        "channels": [c for c in channels_available(employee) if c != Channel.LETTER],
     }
     return render(request, "employees/detail.html", context)
 
@@ -244,8 +245,19 @@ def employee_invite_one(request: HttpRequest, employee_id: int) -> HttpResponse:
             request, _("No invitation sent: %(name)s is inactive.") % {"name": employee.full_name}
         )
         return _detail(employee.pk)
-    invitation_create(employee=employee, actor=request.user)
-    messages.success(request, _("Invitation sent to %(name)s.") % {"name": employee.full_name})
+    posted = request.POST.get("channel") or None
+    channel = next((c for c in channels_available(employee) if c == posted), None)
+    if channel == Channel.LETTER or (posted and channel is None):
+        messages.warning(
+            request,
+            _("No invitation sent: %(name)s cannot be reached that way.") % {"name": employee.full_name},
+        )
+        return _detail(employee.pk)
+    invitation = invitation_create(employee=employee, actor=request.user, channel=channel)
+    if invitation.channel == Channel.SMS:
+        messages.success(request, _("Invitation sent to %(name)s by SMS.") % {"name": employee.full_name})
+    else:
+        messages.success(request, _("Invitation sent to %(name)s.") % {"name": employee.full_name})
     return _detail(employee.pk)
 
 

@@ -65,3 +65,28 @@ def test_a_code_on_many_lines_is_reported_once_for_the_group_in_linear_cost():
     assert max(len(error.message) for error in checked.errors) < 150
     # Before: every message listed every other line (quadratic: gigabytes at this size).
     assert cost.peak_bytes < 48 * MB, cost.peak_bytes
+
+
+def test_e_mail_or_mobile_is_enough_but_one_of_them_is_needed():
+    content = (
+        b"code,name,email,mobile\n"
+        b"S1,Ramesh,,9000000001\n"  # shop floor: no e-mail, a mobile
+        b"S2,Sunita,sunita@example.com,\n"
+        b"S3,Nobody,,\n"
+    )
+
+    checked = check_rows(read_table("people.csv", content).rows)
+
+    assert [(r.code, r.email, r.mobile) for r in checked.rows] == [
+        ("S1", None, "+919000000001"),
+        ("S2", "sunita@example.com", None),
+    ]
+    assert [(e.line, e.column, e.message) for e in checked.errors] == [
+        (4, "email", "An e-mail or a mobile number is needed to invite them.")
+    ]
+
+
+def test_a_file_with_mobiles_and_no_e_mail_column_is_read():
+    content = b"code,name,mobile\nS1,Ramesh,9000000001\n"
+    checked = check_rows(read_table("people.csv", content).rows)
+    assert [r.code for r in checked.rows] == ["S1"]

@@ -49,3 +49,27 @@ def test_the_write_is_one_transaction_with_a_fixed_number_of_queries(org_a, monk
         with CaptureQueriesContext(connection) as many:
             import_job_confirm(job=job)
     assert len(many.captured_queries) == small
+
+
+@pytest.mark.django_db
+def test_rows_without_e_mail_are_imported_and_an_empty_cell_keeps_the_address(org_a):
+    with schema_context(org_a.schema_name):
+        job = import_job_create(
+            filename="floor.csv",
+            content=(
+                b"code,name,email,mobile\nW1,Ramesh Yadav,,9000000001\nW2,Sunita Devi,sunita@example.com,\n"
+            ),
+        )
+        assert job.summary["create"] == 2
+        assert import_job_confirm(job=job)
+        ramesh = Employee.objects.get(code="W1")
+        assert (ramesh.email, ramesh.mobile_last4) == ("", "0001")
+        assert ramesh.invitation_channel == "sms"
+        # An update whose e-mail cell is empty leaves the address on file.
+        again = import_job_create(
+            filename="floor2.csv", content=b"code,name,email,mobile\nW2,Sunita Devi,,9000000002\n"
+        )
+        assert again.summary["update"] == 1
+        assert import_job_confirm(job=again)
+        sunita = Employee.objects.get(code="W2")
+        assert (sunita.email, sunita.mobile_last4) == ("sunita@example.com", "0002")
