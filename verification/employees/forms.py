@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tenants.validators import validate_plain_text
+from verification.employees.bulk import BULK_LABELS, BulkAction
 from verification.employees.selectors import (
     DEFAULT_SORT,
     DIRECTORY_SORTS,
@@ -179,12 +180,28 @@ class EmployeeFilterForm(forms.Form):
         )
 
 
-class EmployeeInviteForm(forms.Form):
+class BulkActionForm(forms.Form):
+    """A bulk action of the directory: on the ticked employees, or on all the filters match
+    (the filters travel in the same POST, named as in the directory's query string)."""
+
+    SELECTED, MATCHING = "selected", "matching"
+
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[(action.value, label) for action, label in BULK_LABELS.items()],
+    )
+    scope = forms.ChoiceField(choices=[(SELECTED, SELECTED), (MATCHING, MATCHING)])
     employee_ids = EmployeeIdsField(required=False)
-    all_not_invited = forms.BooleanField(required=False)
+    confirmed = forms.BooleanField(required=False)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if not cleaned.get("all_not_invited") and not cleaned.get("employee_ids"):
-            raise forms.ValidationError(_("Select the employees to invite."), code="empty")
+        if cleaned.get("scope") == self.SELECTED and not cleaned.get("employee_ids"):
+            raise forms.ValidationError(
+                _("Tick the employees first, or choose all that match."), code="empty"
+            )
         return cleaned
+
+    @property
+    def bulk_action(self) -> BulkAction:
+        return BulkAction(self.cleaned_data["action"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, cast
@@ -100,23 +99,6 @@ def employee_counts() -> EmployeeCounts:
 
 def employee_code_exists(code: str) -> bool:
     return Employee.objects.filter(code=code.strip()).exists()
-
-
-def employees_for_ids(ids: Iterable[int]) -> QuerySet[Employee]:
-    """The employees of this organization among ``ids``, by name.
-
-    Ids that name no employee here are left out without a word, whether the row is missing or
-    belongs to another organization (whose schema this query cannot see): the caller cannot
-    tell the two apart.
-    """
-    return Employee.objects.filter(pk__in=list(ids)).order_by("full_name", "code")
-
-
-def employees_not_invited() -> QuerySet[Employee]:
-    """Active employees who have never been invited, by name."""
-    return Employee.objects.filter(is_active=True, progress=Progress.NOT_INVITED).order_by(
-        "full_name", "code"
-    )
 
 
 #: Status filter value for "no vaccination status on record".
