@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from verification import events
@@ -35,8 +35,8 @@ from verification.employees.selectors import (
     employee_invitations,
     employee_locations,
 )
-from verification.employees.views.bulk import DIRECTORY_PARAMS
 from verification.employees.services import employee_create, employee_set_active, employee_update
+from verification.employees.views.bulk import DIRECTORY_PARAMS
 from verification.invitations.reminders import invitations_to_remind, reminder_request
 from verification.invitations.services import invitation_create
 from verification.models import Progress

@@ -232,3 +232,9 @@ def test_only_owners_revoke_and_only_their_own_organizations_invitations(org_a, 
         assert StaffInvitation.objects.get(pk=theirs.pk).is_pending
     with schema_context(org_a.schema_name):
         assert StaffInvitation.objects.get(pk=ours.pk).is_pending
+
+
+def test_the_invitation_form_defaults_to_the_least_powerful_role(org_a):
+    page = signed_in(org_a).get("/account/team/").content.decode()
+    selected = re.findall(r'<option value="(\w+)"[^>]*selected', page.split('name="email"', 1)[1])
+    assert selected == ["viewer"]

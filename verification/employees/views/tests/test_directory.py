@@ -729,6 +729,11 @@ def test_deactivate_keeps_the_record_out_of_the_numbers_and_reactivate_undoes_it
         employee.refresh_from_db()
         assert employee.is_active
         assert AuditEvent.objects.filter(action="employee.reactivated", employee_id=employee.pk).count() == 1
+        # Their only link was revoked when they were deactivated: the badge and the invitation
+        # row agree that nothing is open, and "Invite" sends a new link.
+        assert employee.progress == Progress.NOT_INVITED
+    page = client.get(_detail(employee)).content.decode()
+    assert "badge-not_invited" in page and "Replaced or revoked" in page and ">Invite<" in page
 
 
 def test_invite_from_the_detail_page(org_a, django_capture_on_commit_callbacks):
