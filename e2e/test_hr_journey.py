@@ -22,7 +22,7 @@ from django_tenants.utils import schema_context
 
 from e2e.helpers import DESKTOP, PHONE, wait_for
 from portal.testing import OWNER_PASSWORD
-from verification.dashboard.buckets import BUCKET_KEYS
+from verification.buckets import BUCKET_KEYS
 from verification.models import Employee, ImportJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]

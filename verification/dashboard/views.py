@@ -19,7 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from tenants.members import Role
 from verification.account.permissions import EMPLOYEE_MANAGERS, request_role, role_required
-from verification.dashboard.buckets import BUCKET_LABELS
+from verification.buckets import BUCKET_KEYS, BUCKET_LABELS
 from verification.dashboard.selectors import TREND_DAYS, dashboard_stats, snapshot_trend
 from verification.invitations.reminders import reminders_request
 
@@ -31,8 +31,9 @@ DASHBOARD_VIEWERS: tuple[Role, ...] = tuple(Role)
 REMINDER_SENDERS: tuple[Role, ...] = EMPLOYEE_MANAGERS
 
 
-# Series of the trend chart (keys of DailySnapshot.counts).
-TREND_SERIES = ("fully", "partially", "not_vaccinated", "pending", "declined", "not_invited")
+# Series of the trend chart and its table: every bucket (keys of DailySnapshot.counts), so
+# the legend names every group of people the totals above show.
+TREND_SERIES = BUCKET_KEYS
 
 
 def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
@@ -88,7 +89,8 @@ def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
 def home(request: HttpRequest) -> HttpResponse:
     context = _dashboard_context(request)
     context["role"] = request_role(request)
-    context["can_remind"] = context["role"] in REMINDER_SENDERS
+    # Nobody to remind (no one invited is still to answer): no button.
+    context["can_remind"] = context["role"] in REMINDER_SENDERS and context["stats"].totals.unanswered > 0
     return render(request, "dashboard/home.html", context)
 
 

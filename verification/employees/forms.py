@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tenants.validators import validate_plain_text
+from verification.buckets import SET_LABELS
 from verification.employees.bulk import BULK_LABELS, BulkAction
 from verification.employees.selectors import (
     DEFAULT_SORT,
@@ -16,7 +17,7 @@ from verification.employees.selectors import (
     EmployeeFilters,
     employee_code_exists,
 )
-from verification.models import Employee, Progress, VaccinationStatus
+from verification.models import Employee, Method, Progress, VaccinationStatus
 from verification.phones import normalize_indian_mobile
 
 _NOT_SAVED_BY_BROWSER = {"autocomplete": "off"}  # HR types someone else's details here
@@ -163,6 +164,9 @@ class EmployeeFilterForm(forms.Form):
     sort = forms.ChoiceField(
         label=_("Sort by"), required=False, choices=[(key, key) for key in DIRECTORY_SORTS]
     )
+    # Set by the dashboard's links (shown above the table, with a way to clear them).
+    bucket = forms.ChoiceField(required=False, choices=[("", ""), *SET_LABELS.items()])
+    method = forms.ChoiceField(required=False, choices=[("", ""), *Method.choices])
 
     def filters(self) -> EmployeeFilters:
         """The valid part of the query string as filters (every invalid field ignored)."""
@@ -177,7 +181,19 @@ class EmployeeFilterForm(forms.Form):
             location=data.get("location") or "",
             active=active,
             sort=data.get("sort") or DEFAULT_SORT,
+            bucket=data.get("bucket") or "",
+            method=data.get("method") or "",
         )
+
+    def narrowed_by(self) -> list[str]:
+        """What the dashboard's link narrowed the directory to, in words (none: empty)."""
+        filters = self.filters()
+        shown = []
+        if filters.bucket:
+            shown.append(str(SET_LABELS[filters.bucket]))
+        if filters.method:
+            shown.append(str(Method(filters.method).label))
+        return shown
 
 
 class BulkActionForm(forms.Form):

@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from verification.audit import AuditAction
+from verification.buckets import SET_FILTERS
 from verification.models import (
     AuditEvent,
     Employee,
@@ -71,6 +72,8 @@ class EmployeeCounts:
         """How many employees ``filters`` match, when these counts tell (filters on activity
         and progress alone, or none), else None."""
         if filters.search or filters.status or filters.department or filters.location:
+            return None
+        if filters.bucket or filters.method:
             return None
         return sum(
             count
@@ -135,6 +138,10 @@ class EmployeeFilters:
     location: str = ""
     active: bool | None = None
     sort: str = DEFAULT_SORT
+    #: A set of employees the dashboard counts (a key of ``verification.buckets.SET_FILTERS``),
+    #: so that a figure's link lists exactly the people it counts.
+    bucket: str = ""
+    method: str = ""  # how the status on record was verified (a Method value)
 
     def as_dict(self) -> dict[str, Any]:
         """The filters in use, for the audit trail (the search text included: HR typed it)."""
@@ -145,6 +152,8 @@ class EmployeeFilters:
             "department": self.department,
             "location": self.location,
             "active": self.active,
+            "bucket": self.bucket,
+            "method": self.method,
         }
         return {"sort": self.sort, **{k: v for k, v in used.items() if v not in ("", None)}}
 
@@ -172,6 +181,10 @@ def employee_directory(
         qs = qs.filter(location=filters.location)
     if filters.active is not None:
         qs = qs.filter(is_active=filters.active)
+    if filters.bucket in SET_FILTERS:
+        qs = qs.filter(SET_FILTERS[filters.bucket])
+    if filters.method:
+        qs = qs.filter(status_method=filters.method)
     return qs.order_by(*DIRECTORY_SORTS.get(filters.sort, DIRECTORY_SORTS[DEFAULT_SORT]))
 
 

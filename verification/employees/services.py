@@ -11,6 +11,7 @@ from verification import events
 from verification.events import Actor
 from verification.models import Employee, Invitation, Progress
 from verification.phones import StoredMobile, normalize_indian_mobile
+from verification.snapshots import snapshot_soon
 
 
 def _set_mobile(employee: Employee, mobile: str | None) -> None:
@@ -41,6 +42,7 @@ def employee_create(
     with transaction.atomic():
         employee.save()
         events.employee_created(employee, actor=actor)
+        snapshot_soon()
     return employee
 
 

@@ -17,7 +17,18 @@ from verification.employees.bulk import BulkAction, bulk_apply, bulk_chosen, bul
 from verification.employees.forms import BulkActionForm, EmployeeFilterForm
 
 #: The directory's query string: what the bulk form carries to come back to the same view.
-DIRECTORY_PARAMS = ("q", "status", "progress", "department", "location", "active", "sort", "page")
+DIRECTORY_PARAMS = (
+    "q",
+    "status",
+    "progress",
+    "department",
+    "location",
+    "active",
+    "bucket",
+    "method",
+    "sort",
+    "page",
+)
 
 
 def directory_url(data: QueryDict) -> str:

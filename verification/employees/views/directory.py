@@ -94,6 +94,8 @@ def employee_list(request: HttpRequest) -> HttpResponse:
         "departments": employee_departments(),
         "locations": employee_locations(),
         "sort_headers": sort_headers,
+        "narrowed_by": filter_form.narrowed_by(),
+        "unnarrowed_query": _query_string(request.GET, bucket=None, method=None, active=None, page=None),
         "bulk_actions": [(action.value, action.label) for action in BulkAction],
         # The bulk form carries the view's filters, to act on them and to come back to them.
         "directory_params": [(key, request.GET.get(key, "")) for key in DIRECTORY_PARAMS],
