@@ -53,3 +53,17 @@ def test_each_organization_asks_for_its_own(org_a, org_b, sent, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         EmployeeFactory.create(org=org_b, code="B1", full_name="Bravo Person")
     assert sent == [Task.SNAPSHOT_TAKE]  # bravo has none today, whatever alpha has
+
+
+def test_an_import_records_todays_snapshot(org_a, sent, django_capture_on_commit_callbacks):
+    from portal.testing import signed_in
+    from verification.employees.imports.tests.helpers import PEOPLE, job_url, latest_job, upload
+    from verification.models import ImportJob
+
+    client = signed_in(org_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, "people.csv", PEOPLE)
+        client.post(f"{job_url(latest_job(org_a).pk)}confirm/")
+
+    assert latest_job(org_a).status == ImportJob.Status.DONE
+    assert sent == [Task.SNAPSHOT_TAKE]  # COPY writes the rows: the import itself asks for it

@@ -65,22 +65,22 @@ def _nothing_message(action: BulkAction, chosen: int) -> str:
         return _("Nothing was done: none of the employees you chose was found.")
     if action == BulkAction.INVITE:
         text = ngettext(
-            "No invitations sent: the employee you chose is inactive or has been invited already.",
+            "No invitations sent: the %(count)d employee you chose is inactive or has been invited already.",
             "No invitations sent: none of the %(count)d employees you chose can be invited (inactive, "
             "or invited already).",
             chosen,
         )
     elif action == BulkAction.REMIND:
         text = ngettext(
-            "No reminders sent: the employee you chose has no open invitation, has answered, or was "
-            "e-mailed in the last 24 hours.",
+            "No reminders sent: the %(count)d employee you chose has no open invitation, has "
+            "answered, or was e-mailed in the last 24 hours.",
             "No reminders sent: none of the %(count)d employees you chose has an open invitation that "
             "can be reminded now (answered, e-mailed in the last 24 hours, or no open link).",
             chosen,
         )
     else:
         text = ngettext(
-            "Nobody was deactivated: the employee you chose is inactive already.",
+            "Nobody was deactivated: the %(count)d employee you chose is inactive already.",
             "Nobody was deactivated: the %(count)d employees you chose are inactive already.",
             chosen,
         )

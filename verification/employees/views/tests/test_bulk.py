@@ -167,7 +167,7 @@ def test_nothing_to_do_says_why_and_keeps_the_filters(org_a):
 
     assert response["Location"] == f"{LIST}?q=asha"
     assert messages_of(client.get(LIST)) == [
-        "No reminders sent: the employee you chose has no open invitation, has answered, or was "
+        "No reminders sent: the 1 employee you chose has no open invitation, has answered, or was "
         "e-mailed in the last 24 hours."
     ]
 

@@ -276,7 +276,7 @@ def test_inactive_employees_are_not_invited(org_a):
 
     assert _invitations(org_a) == []
     assert messages_of(client.get(LIST)) == [
-        "No invitations sent: the employee you chose is inactive or has been invited already."
+        "No invitations sent: the 1 employee you chose is inactive or has been invited already."
     ]
 
 
