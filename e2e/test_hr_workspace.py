@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -19,8 +20,9 @@ from verification.models import Employee, Invitation, Progress, StaffInvitation
 
 pytestmark = [pytest.mark.e2e]
 
-WIDE, NARROW = {"viewport": {"width": 1366, "height": 800}}, {"viewport": {"width": 1024, "height": 768}}
-SIZES = {"1366": WIDE, "1024": NARROW, "phone": PHONE}
+WIDE: dict[str, Any] = {"viewport": {"width": 1366, "height": 800}}
+NARROW: dict[str, Any] = {"viewport": {"width": 1024, "height": 768}}
+SIZES: dict[str, dict[str, Any]] = {"1366": WIDE, "1024": NARROW, "phone": PHONE}
 
 
 @pytest.fixture
