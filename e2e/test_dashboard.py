@@ -10,6 +10,7 @@ from django_tenants.utils import schema_context
 
 from e2e.helpers import wait_for
 from portal.testing import OWNER_PASSWORD
+from verification.dashboard.services import snapshot_take
 from verification.models import DailySnapshot, Employee, Progress, VaccinationStatus
 
 pytestmark = [pytest.mark.e2e]
@@ -33,6 +34,7 @@ def employees(committed_db, org_a):  # type: ignore[no-untyped-def]
         ]
         Employee.objects.bulk_create(rows)
         DailySnapshot.objects.all().delete()
+        snapshot_take()  # what the first employees enqueue (verification.snapshots)
     yield tag
     with schema_context(org_a.schema_name):
         Employee.objects.filter(code__startswith=f"D-{tag}-").delete()

@@ -22,7 +22,7 @@ from django_tenants.utils import schema_context
 
 from e2e.helpers import DESKTOP, PHONE, wait_for
 from portal.testing import OWNER_PASSWORD
-from verification.dashboard.buckets import BUCKET_KEYS
+from verification.buckets import BUCKET_KEYS
 from verification.models import Employee, ImportJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
@@ -150,8 +150,15 @@ def test_import_invite_consent_in_hindi_then_withdraw_while_hr_watches(  # type:
     for box in boxes.all():
         box.check()
     shots(hr, "directory-selected")
-    hr.click("form[action$='/employees/invite/'] .actions button[type=submit]:not([name])")
+    assert hr.inner_text("[data-selected-count]") == "3"
+    hr.select_option("#id_bulk_action", "invite")
+    hr.click("[data-bulk-selected]")
+    # Three people: HR confirms first, on a page that names the count and the action.
+    assert "Invite 3 employees?" in hr.inner_text("main")
+    shots(hr, "invite-confirm")
+    hr.click("form.confirm-actions button[type=submit]")
     hr.wait_for_selector(".flash-success")
+    assert f"q={batch.tag}" in hr.url  # back to the same filtered view
     assert "3 invitations sent" in hr.inner_text(".messages")
     shots(hr, "invited")
 

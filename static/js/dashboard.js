@@ -31,6 +31,11 @@
   }
 
   function trendConfig(data) {
+    // A day or two recorded (a new organization) is a dot, not an invisible line.
+    var recorded = data.trend.dates.filter(function (date, index) {
+      return data.trend.series.some(function (series) { return series.values[index] !== null; });
+    }).length;
+    var radius = recorded <= 2 ? 4 : 0;
     return {
       type: "line",
       data: {
@@ -38,7 +43,7 @@
         datasets: data.trend.series.map(function (series) {
           return {
             label: series.label, data: series.values, borderColor: color(series.key),
-            backgroundColor: color(series.key), pointRadius: 0, borderWidth: 2, spanGaps: false, tension: 0.2
+            backgroundColor: color(series.key), pointRadius: radius, borderWidth: 2, spanGaps: false, tension: 0.2
           };
         })
       },
@@ -64,6 +69,7 @@
         config.data.datasets.forEach(function (dataset, index) {
           if (chart.data.datasets[index]) {
             chart.data.datasets[index].data = dataset.data;
+            chart.data.datasets[index].pointRadius = dataset.pointRadius;
             chart.data.datasets[index].label = dataset.label;
           } else {
             chart.data.datasets.push(dataset);

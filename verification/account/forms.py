@@ -70,7 +70,8 @@ class CurrentCodeForm(forms.Form):
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mail"))
-    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
+    # The least powerful role unless the Owner chooses more.
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices, initial=Role.VIEWER)
 
 
 class RoleForm(forms.Form):

@@ -12,6 +12,7 @@ from verification import events
 from verification.attempts.transitions import State
 from verification.models import Employee, Invitation, Progress, StatusRecord, VerificationAttempt
 from verification.queue import Task, enqueue
+from verification.snapshots import snapshot_soon
 from verification.status import STATUS_CLEARED, employee_status_show
 
 Review = VerificationAttempt.Review
@@ -58,4 +59,5 @@ def attempt_verified(
     if created:
         events.verification_succeeded(attempt, key_id=status_record.key_id)
         enqueue(Task.RECEIPT_SEND, invitation_id, "review" if review_reason else "verified")
+        snapshot_soon()
     return status_record, created

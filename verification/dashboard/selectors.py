@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from verification.dashboard.buckets import (
+from verification.buckets import (
     ANSWERED_KEYS,
     BUCKET_FILTERS,
     BUCKET_KEYS,
@@ -64,6 +64,15 @@ class StatusCounts:
     def answered(self) -> int:
         """Gave or declined consent (consented-but-verifying counts as answered too)."""
         return sum(self.counts[key] for key in ANSWERED_KEYS) + self.consented_only
+
+    @property
+    def unanswered(self) -> int:
+        """Invited and not answered yet (whom a reminder is for)."""
+        return self.counts["pending"] - self.consented_only
+
+    @property
+    def vaccinated_share(self) -> float:
+        return _pct(self.vaccinated, self.active)
 
     @property
     def response_rate(self) -> float:

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -19,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from tenants.members import Role
 from verification.account.permissions import EMPLOYEE_MANAGERS, request_role, role_required
-from verification.dashboard.buckets import BUCKET_LABELS
+from verification.buckets import BUCKET_KEYS, BUCKET_LABELS
 from verification.dashboard.selectors import TREND_DAYS, dashboard_stats, snapshot_trend
 from verification.invitations.reminders import reminders_request
 
@@ -31,8 +32,9 @@ DASHBOARD_VIEWERS: tuple[Role, ...] = tuple(Role)
 REMINDER_SENDERS: tuple[Role, ...] = EMPLOYEE_MANAGERS
 
 
-# Series of the trend chart (keys of DailySnapshot.counts).
-TREND_SERIES = ("fully", "partially", "not_vaccinated", "pending", "declined", "not_invited")
+# Series of the trend chart and its table: every bucket (keys of DailySnapshot.counts), so
+# the legend names every group of people the totals above show.
+TREND_SERIES = BUCKET_KEYS
 
 
 def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
@@ -63,14 +65,18 @@ def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
     }
     return {
         "stats": stats,
-        # Newest first, for the table: (ISO date, shown date, the series' values, active).
-        # Formatted here: 90 rows of template filters cost more than the query behind them.
+        # Newest first, for the table: (ISO date, shown date, the row's number cells).
+        # Formatted here, a row's cells joined into one string: 90 rows of ten template
+        # variables each cost more than the query behind them.
         "trend": [
             (
                 day.isoformat(),
                 date_format(day, "DATE_FORMAT"),
-                [str(points[day][key]) for key in TREND_SERIES],
-                str(points[day]["active"]),
+                format_html_join(
+                    "",
+                    '<td class="num">{}</td>',
+                    ((points[day][key],) for key in (*TREND_SERIES, "active")),
+                ),
             )
             for day in reversed(days)
             if day in points
@@ -88,7 +94,8 @@ def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
 def home(request: HttpRequest) -> HttpResponse:
     context = _dashboard_context(request)
     context["role"] = request_role(request)
-    context["can_remind"] = context["role"] in REMINDER_SENDERS
+    # Nobody to remind (no one invited is still to answer): no button.
+    context["can_remind"] = context["role"] in REMINDER_SENDERS and context["stats"].totals.unanswered > 0
     return render(request, "dashboard/home.html", context)
 
 

@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tenants.validators import validate_plain_text
+from verification.buckets import SET_LABELS
+from verification.employees.bulk import BULK_LABELS, BulkAction
 from verification.employees.selectors import (
     DEFAULT_SORT,
     DIRECTORY_SORTS,
@@ -15,7 +17,7 @@ from verification.employees.selectors import (
     EmployeeFilters,
     employee_code_exists,
 )
-from verification.models import Employee, Progress, VaccinationStatus
+from verification.models import Employee, Method, Progress, VaccinationStatus
 from verification.phones import normalize_indian_mobile
 
 _NOT_SAVED_BY_BROWSER = {"autocomplete": "off"}  # HR types someone else's details here
@@ -178,6 +180,9 @@ class EmployeeFilterForm(forms.Form):
     sort = forms.ChoiceField(
         label=_("Sort by"), required=False, choices=[(key, key) for key in DIRECTORY_SORTS]
     )
+    # Set by the dashboard's links (shown above the table, with a way to clear them).
+    bucket = forms.ChoiceField(required=False, choices=[("", ""), *SET_LABELS.items()])
+    method = forms.ChoiceField(required=False, choices=[("", ""), *Method.choices])
 
     def filters(self) -> EmployeeFilters:
         """The valid part of the query string as filters (every invalid field ignored)."""
@@ -192,15 +197,49 @@ class EmployeeFilterForm(forms.Form):
             location=data.get("location") or "",
             active=active,
             sort=data.get("sort") or DEFAULT_SORT,
+            bucket=data.get("bucket") or "",
+            method=data.get("method") or "",
         )
 
+    def narrowed_by(self) -> list[str]:
+        """What the dashboard's link narrowed the directory to, in words (none: empty)."""
+        filters = self.filters()
+        shown = []
+        if filters.bucket:
+            shown.append(str(SET_LABELS[filters.bucket]))
+        if filters.method:
+            shown.append(str(Method(filters.method).label))
+        return shown
 
-class EmployeeInviteForm(forms.Form):
+
+class EmployeesTickedForm(forms.Form):
+    """The employees ticked in the directory (for a download of their letters)."""
+
     employee_ids = EmployeeIdsField(required=False)
-    all_not_invited = forms.BooleanField(required=False)
+
+
+class BulkActionForm(forms.Form):
+    """A bulk action of the directory: on the ticked employees, or on all the filters match
+    (the filters travel in the same POST, named as in the directory's query string)."""
+
+    SELECTED, MATCHING = "selected", "matching"
+
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[(action.value, label) for action, label in BULK_LABELS.items()],
+    )
+    scope = forms.ChoiceField(choices=[(SELECTED, SELECTED), (MATCHING, MATCHING)])
+    employee_ids = EmployeeIdsField(required=False)
+    confirmed = forms.BooleanField(required=False)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if not cleaned.get("all_not_invited") and not cleaned.get("employee_ids"):
-            raise forms.ValidationError(_("Select the employees to invite."), code="empty")
+        if cleaned.get("scope") == self.SELECTED and not cleaned.get("employee_ids"):
+            raise forms.ValidationError(
+                _("Tick the employees first, or choose all that match."), code="empty"
+            )
         return cleaned
+
+    @property
+    def bulk_action(self) -> BulkAction:
+        return BulkAction(self.cleaned_data["action"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, cast
@@ -13,6 +12,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from verification.audit import AuditAction
+from verification.buckets import SET_FILTERS
 from verification.models import (
     AuditEvent,
     Employee,
@@ -77,6 +77,8 @@ class EmployeeCounts:
         and progress alone, or none), else None."""
         if filters.search or filters.status or filters.department or filters.location:
             return None
+        if filters.bucket or filters.method:
+            return None
         return sum(
             count
             for (active, progress), count in self.groups.items()
@@ -104,23 +106,6 @@ def employee_counts() -> EmployeeCounts:
 
 def employee_code_exists(code: str) -> bool:
     return Employee.objects.filter(code=code.strip()).exists()
-
-
-def employees_for_ids(ids: Iterable[int]) -> QuerySet[Employee]:
-    """The employees of this organization among ``ids``, by name.
-
-    Ids that name no employee here are left out without a word, whether the row is missing or
-    belongs to another organization (whose schema this query cannot see): the caller cannot
-    tell the two apart.
-    """
-    return Employee.objects.filter(pk__in=list(ids)).order_by("full_name", "code")
-
-
-def employees_not_invited() -> QuerySet[Employee]:
-    """Active employees who have never been invited, by name."""
-    return Employee.objects.filter(is_active=True, progress=Progress.NOT_INVITED).order_by(
-        "full_name", "code"
-    )
 
 
 #: Status filter value for "no vaccination status on record".
@@ -157,6 +142,10 @@ class EmployeeFilters:
     location: str = ""
     active: bool | None = None
     sort: str = DEFAULT_SORT
+    #: A set of employees the dashboard counts (a key of ``verification.buckets.SET_FILTERS``),
+    #: so that a figure's link lists exactly the people it counts.
+    bucket: str = ""
+    method: str = ""  # how the status on record was verified (a Method value)
 
     def as_dict(self) -> dict[str, Any]:
         """The filters in use, for the audit trail (the search text included: HR typed it)."""
@@ -167,6 +156,8 @@ class EmployeeFilters:
             "department": self.department,
             "location": self.location,
             "active": self.active,
+            "bucket": self.bucket,
+            "method": self.method,
         }
         return {"sort": self.sort, **{k: v for k, v in used.items() if v not in ("", None)}}
 
@@ -194,6 +185,10 @@ def employee_directory(
         qs = qs.filter(location=filters.location)
     if filters.active is not None:
         qs = qs.filter(is_active=filters.active)
+    if filters.bucket in SET_FILTERS:
+        qs = qs.filter(SET_FILTERS[filters.bucket])
+    if filters.method:
+        qs = qs.filter(status_method=filters.method)
     return qs.order_by(*DIRECTORY_SORTS.get(filters.sort, DIRECTORY_SORTS[DEFAULT_SORT]))
 
 

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from verification import events
 from verification.events import Actor
-from verification.models import Employee, Invitation
+from verification.models import Employee, Invitation, Progress
 from verification.phones import StoredMobile, normalize_indian_mobile
+from verification.snapshots import snapshot_soon
 
 
 def _set_mobile(employee: Employee, mobile: str | None) -> None:
@@ -41,6 +42,7 @@ def employee_create(
     with transaction.atomic():
         employee.save()
         events.employee_created(employee, actor=actor)
+        snapshot_soon()
     return employee
 
 
@@ -68,12 +70,19 @@ def employee_update(*, employee: Employee, actor: Actor = None, **changes: Any) 
     return employee
 
 
+def _has_open_link(employee: Employee) -> bool:
+    return Invitation.objects.filter(
+        employee=employee, revoked_at__isnull=True, used_at__isnull=True, expires_at__gt=timezone.now()
+    ).exists()
+
+
 def employee_set_active(*, employee: Employee, active: bool, actor: Actor = None) -> bool:
     """Deactivate or reactivate an employee; returns False if they already were.
 
     An inactive employee stays on record (and in the directory) but out of the numbers, and
     gets no reminders. Deactivating also revokes their unused invitation link; a link already
-    used stays valid, so they can still withdraw their consent.
+    used stays valid, so they can still withdraw their consent. Reactivating someone whose link
+    was revoked that way puts them back to "not invited" (no link of theirs works any more).
     """
     with transaction.atomic():
         employee = Employee.objects.select_for_update().get(pk=employee.pk)
@@ -81,7 +90,13 @@ def employee_set_active(*, employee: Employee, active: bool, actor: Actor = None
             return False
         employee.is_active = active
         employee.deactivated_at = None if active else timezone.now()
-        employee.save(update_fields=["is_active", "deactivated_at", "updated_at"])
+        fields = ["is_active", "deactivated_at", "updated_at"]
+        if active and employee.progress == Progress.INVITED and not _has_open_link(employee):
+            # Deactivating revoked their unused link: "invited" would promise a link that no
+            # longer works. They are back to "not invited", and HR's "Invite" sends a new one.
+            employee.progress = Progress.NOT_INVITED
+            fields.append("progress")
+        employee.save(update_fields=fields)
         if active:
             events.employee_reactivated(employee, actor=actor)
         else:

@@ -2,14 +2,14 @@
 
 from django.urls import path
 
-from verification.employees.views import directory, exports
+from verification.employees.views import bulk, directory, exports
 
 app_name = "employees"
 
 urlpatterns = [
     path("", directory.employee_list, name="list"),
     path("new/", directory.employee_add, name="create"),
-    path("invite/", directory.employee_invite, name="invite"),
+    path("bulk/", bulk.employee_bulk, name="bulk"),
     path("export.csv", exports.export_csv, name="export_csv"),
     path("export.xlsx", exports.export_xlsx, name="export_xlsx"),
     path("<int:employee_id>/", directory.employee_detail, name="detail"),

@@ -141,3 +141,22 @@ def reminders_request(*, actor: Actor) -> int:
     if due:
         enqueue(Task.REMINDERS_PLAN, True, actor.pk if actor is not None else None)
     return due
+
+
+#: Reminders per task when HR reminds many at once (as the beat's plan batches them).
+REQUEST_BATCH = 50
+
+
+def reminders_request_for(*, employees: Iterable[Employee], actor: Actor) -> int:
+    """HR asked to remind these employees now: queue one reminder of each one's live invitation
+    that the rules allow (checked again when it is sent), in batches; return how many."""
+    ids = list(
+        invitations_to_remind(manual=True)
+        .filter(employee__in=[e.pk for e in employees])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    actor_id = actor.pk if actor is not None else None
+    for start in range(0, len(ids), REQUEST_BATCH):
+        enqueue(Task.REMINDERS_SEND, ids[start : start + REQUEST_BATCH], True, actor_id)
+    return len(ids)

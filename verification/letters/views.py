@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from tenants.selectors import organization_current
 from verification.account.permissions import EMPLOYEE_MANAGERS, role_required
-from verification.employees.forms import EmployeeInviteForm
-from verification.employees.selectors import access_employee, employees_for_ids
+from verification.employees.bulk import bulk_chosen
+from verification.employees.forms import EmployeesTickedForm
+from verification.employees.selectors import access_employee
 from verification.letters.pdf import LetterPage, pdf_stream
 from verification.letters.services import LETTERS_MAX, letters_issue
 
@@ -42,9 +43,10 @@ def letter_one(request: HttpRequest, employee_id: int) -> HttpResponseBase:
 @role_required(*EMPLOYEE_MANAGERS)
 @require_POST
 def letters_selected(request: HttpRequest) -> HttpResponseBase:
-    form = EmployeeInviteForm(request.POST)
+    form = EmployeesTickedForm(request.POST)
     ids = form.cleaned_data["employee_ids"] if form.is_valid() else []
-    employees = list(employees_for_ids(ids).filter(is_active=True)[: LETTERS_MAX + 1])
+    chosen = bulk_chosen(ids=ids).filter(is_active=True).order_by("full_name", "code")
+    employees = list(chosen[: LETTERS_MAX + 1])
     if not employees:
         messages.warning(request, _("No letters: tick the active employees to print letters for."))
         return redirect("employees:list")

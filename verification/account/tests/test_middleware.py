@@ -73,7 +73,7 @@ def test_every_response_to_a_signed_in_request_is_no_store(org_a):
         assert _no_store(response), (path, response.get("Cache-Control"))
     fragment = owner.get("/dashboard/live/", HTTP_HX_REQUEST="true")
     assert fragment.status_code == 200 and _no_store(fragment)
-    redirect = owner.post(f"/employees/{employee.pk}/deactivate/")
+    redirect = owner.post(f"/employees/{employee.pk}/deactivate/", {"confirmed": "1"})
     assert redirect.status_code == 302 and _no_store(redirect)
     # Signing in: the answer to the sign-in itself; signing out: the last answer of the session.
     signing_in = host_client(org_a.host).post(

@@ -11,10 +11,12 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tenants.members import Role, member_exists, member_role
+from verification.account.confirm import confirmation_page, is_confirmed
 from verification.account.forms import InviteForm, JoinForm, RoleForm
 from verification.account.permissions import OWNERS, role_required
 from verification.account.selectors import (
@@ -71,6 +73,17 @@ def team(request: HttpRequest) -> HttpResponse:
 @require_POST
 def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = access_pending_staff_invitation(invitation_id)
+    if not is_confirmed(request):
+        return confirmation_page(
+            request,
+            title=_("Revoke the invitation of %(email)s?") % {"email": invitation.email},
+            explanation=_(
+                "Their link stops working at once and they cannot join with it. You can invite "
+                "them again later."
+            ),
+            confirm_label=_("Yes, revoke the invitation"),
+            cancel_url=reverse("account:team"),
+        )
     if staff_invitation_revoke(invitation=invitation, actor=request.user):
         messages.success(
             request,
@@ -112,6 +125,17 @@ def deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     user = access_staff_user(user_id)
     if user == request.user:
         messages.error(request, _("You cannot deactivate yourself."))
+    elif user.is_active and not is_confirmed(request):
+        return confirmation_page(
+            request,
+            title=_("Deactivate %(email)s?") % {"email": user.email},
+            explanation=_(
+                "They are signed out everywhere at once and can no longer sign in. Their past "
+                "actions stay in the audit log. You can reactivate them later."
+            ),
+            confirm_label=_("Yes, deactivate %(email)s") % {"email": user.email},
+            cancel_url=reverse("account:team"),
+        )
     else:
         try:
             staff_deactivate(user=user, actor=request.user)

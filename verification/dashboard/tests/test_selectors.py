@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from verification.dashboard.buckets import BUCKET_KEYS
+from verification.buckets import BUCKET_KEYS
 from verification.dashboard.selectors import dashboard_stats, merge_small_groups, status_counts
 from verification.dashboard.tests.helpers import seed
 from verification.models import Employee, Method, Progress, VaccinationStatus

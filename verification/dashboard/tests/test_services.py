@@ -10,7 +10,7 @@ import time_machine
 from django.conf import settings
 from django_tenants.utils import schema_context
 
-from verification.dashboard.buckets import BUCKET_KEYS
+from verification.buckets import BUCKET_KEYS
 from verification.dashboard.services import snapshot_take
 from verification.dashboard.tests.helpers import employee_row
 from verification.models import DailySnapshot, Progress, VaccinationStatus

@@ -95,8 +95,14 @@ def test_viewer_sees_aggregates_and_no_names(org_a):
     assert client.post(REMIND).status_code == 403
 
 
-def test_owner_and_hr_admin_see_the_remind_button(org_a):
-    for client in (_signed_in(org_a), _signed_in(org_a, Role.HR_ADMIN)):
+def test_owner_and_hr_admin_see_the_remind_button_when_someone_is_to_answer(org_a):
+    owner, hr = _signed_in(org_a), _signed_in(org_a, Role.HR_ADMIN)
+    seed(org_a, [(3, "Ops", "Pune", Progress.NOT_INVITED, None)])
+    seed(org_a, [(2, "Ops", "Pune", Progress.CONSENTED, None)], prefix="C")
+    for client in (owner, hr):  # nobody invited is still to answer: nobody to remind
+        assert "Remind those who have not answered" not in client.get(HOME).content.decode()
+    seed(org_a, [(1, "Ops", "Pune", Progress.INVITED, None)], prefix="I")
+    for client in (owner, hr):
         assert "Remind those who have not answered" in client.get(HOME).content.decode()
 
 
@@ -161,6 +167,7 @@ def test_dashboard_page_merges_small_departments_and_respects_the_setting(org_a)
 
 
 def test_trend_comes_from_the_snapshots_with_gaps_for_missing_days(org_a):
+    seed(org_a, [(1, "Ops", "Pune", Progress.NOT_INVITED, None)])
     today = timezone.localdate()
     with schema_context(org_a.schema_name):
         DailySnapshot.objects.create(date=today, counts={"fully": 5, "active": 9})

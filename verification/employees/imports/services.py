@@ -40,6 +40,7 @@ from verification.employees.imports.writing import write_rows
 from verification.events import Actor
 from verification.models import ImportColumnMapping, ImportJob
 from verification.queue import Task, enqueue
+from verification.snapshots import snapshot_soon
 
 logger = logging.getLogger(__name__)
 
@@ -362,6 +363,7 @@ def _write(job_id: int, table: Table) -> None:
             unchanged=written.counts.unchanged,
             skipped=written.error_rows,
         )
+        snapshot_soon()  # the first numbers of a new organization: the trend starts today
         # The file (personal data) is not kept once it has been imported.
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportJob.Status.DONE,

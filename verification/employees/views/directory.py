@@ -6,21 +6,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from verification import events
+from verification.account.confirm import confirmation_page, is_confirmed
 from verification.account.permissions import EMPLOYEE_MANAGERS, role_required
 from verification.audit import action_label, actor_words, event_details
+from verification.employees.bulk import BulkAction
 from verification.employees.forms import (
     EmployeeEditForm,
     EmployeeFilterForm,
     EmployeeForm,
-    EmployeeInviteForm,
 )
 from verification.employees.selectors import (
     EmployeeFilters,
@@ -32,12 +34,11 @@ from verification.employees.selectors import (
     employee_history,
     employee_invitations,
     employee_locations,
-    employees_for_ids,
-    employees_not_invited,
 )
 from verification.employees.services import employee_create, employee_set_active, employee_update
+from verification.employees.views.bulk import DIRECTORY_PARAMS
 from verification.invitations.reminders import invitations_to_remind, reminder_request
-from verification.invitations.services import channels_available, invitation_create, invitations_create
+from verification.invitations.services import channels_available, invitation_create
 from verification.models import Channel, Progress
 
 PAGE_SIZE = 50
@@ -93,6 +94,11 @@ def employee_list(request: HttpRequest) -> HttpResponse:
         "departments": employee_departments(),
         "locations": employee_locations(),
         "sort_headers": sort_headers,
+        "narrowed_by": filter_form.narrowed_by(),
+        "unnarrowed_query": _query_string(request.GET, bucket=None, method=None, active=None, page=None),
+        "bulk_actions": [(action.value, action.label) for action in BulkAction],
+        # The bulk form carries the view's filters, to act on them and to come back to them.
+        "directory_params": [(key, request.GET.get(key, "")) for key in DIRECTORY_PARAMS],
     }
     return render(request, "employees/list.html", context)
 
@@ -111,35 +117,6 @@ def employee_add(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(name)s was added.") % {"name": employee.full_name})
             return redirect("employees:list")
     return render(request, "employees/create.html", {"form": form})
-
-
-@role_required(*EMPLOYEE_MANAGERS)
-@require_POST
-def employee_invite(request: HttpRequest) -> HttpResponse:
-    form = EmployeeInviteForm(request.POST)
-    if not form.is_valid():
-        for error in form.non_field_errors():
-            messages.error(request, str(error))
-        return redirect("employees:list")
-    if form.cleaned_data["all_not_invited"]:
-        # Locked, and read inside the transaction below: a second click waits, then finds
-        # these people invited and leaves them alone (no second e-mail each).
-        chosen = employees_not_invited().select_for_update()
-    else:
-        chosen = employees_for_ids(form.cleaned_data["employee_ids"])
-    # All or none: the e-mails go out (after commit) only if every invitation was saved.
-    with transaction.atomic():
-        sent = len(invitations_create(employees=chosen, actor=request.user))
-    if sent:
-        messages.success(
-            request,
-            ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", sent) % {"count": sent},
-        )
-    elif form.cleaned_data["all_not_invited"]:
-        messages.info(request, _("No invitations sent: everyone has been invited already."))
-    else:
-        messages.warning(request, _("No invitations sent: none of the selected employees can be invited."))
-    return redirect("employees:list")
 
 
 #: Why the newest verification failed, in HR's words (codes: verification.errors.ErrorCode).
@@ -218,6 +195,17 @@ def employee_edit(request: HttpRequest, employee_id: int) -> HttpResponse:
 @require_POST
 def employee_deactivate(request: HttpRequest, employee_id: int) -> HttpResponse:
     employee = access_employee(employee_id)
+    if employee.is_active and not is_confirmed(request):
+        return confirmation_page(
+            request,
+            title=_("Deactivate %(name)s?") % {"name": employee.full_name},
+            explanation=_(
+                "They stay on record but leave the numbers and get no reminders; their unused "
+                "invitation link stops working. You can reactivate them here later."
+            ),
+            confirm_label=_("Yes, deactivate %(name)s") % {"name": employee.full_name},
+            cancel_url=reverse("employees:detail", args=[employee.pk]),
+        )
     if employee_set_active(employee=employee, active=False, actor=request.user):
         messages.success(
             request,

@@ -92,7 +92,11 @@ def test_deactivation_ends_the_teammates_sessions(org_a):
     mate = _teammate(org_a, Role.VIEWER)
     mate_client = signed_in(org_a, mate.username)
     assert mate_client.get("/").status_code == 200
-    signed_in(org_a).post(f"/account/team/{mate.pk}/deactivate/")
+    owner = signed_in(org_a)
+    asked = owner.post(f"/account/team/{mate.pk}/deactivate/")
+    assert asked.status_code == 200 and "signed out everywhere" in asked.content.decode()
+    assert mate_client.get("/").status_code == 200  # not until the Owner confirms
+    owner.post(f"/account/team/{mate.pk}/deactivate/", {"confirmed": "1"})
     assert mate_client.get("/").status_code == 302
     assert (
         host_client(org_a.host)
@@ -150,7 +154,14 @@ def test_pending_invitations_are_listed_and_a_revoked_link_stops_working(org_a, 
     page = owner.get("/account/team/").content.decode()
     assert "revoked@alpha.example" in page and f"/account/team/invitations/{invitation.pk}/revoke/" in page
 
-    assert owner.post(f"/account/team/invitations/{invitation.pk}/revoke/").status_code == 302
+    asked = owner.post(f"/account/team/invitations/{invitation.pk}/revoke/")
+    assert (
+        asked.status_code == 200
+        and "Revoke the invitation of revoked@alpha.example?" in asked.content.decode()
+    )
+    assert host_client(org_a.host).get(path).status_code == 200  # still works until confirmed
+    confirmed = owner.post(f"/account/team/invitations/{invitation.pk}/revoke/", {"confirmed": "1"})
+    assert confirmed.status_code == 302
     newcomer = host_client(org_a.host)
     assert newcomer.get(path).status_code == 404
     joined = newcomer.post(path, {"full_name": "Rev Oked", "password": "a-long-unusual-passphrase-9"})
@@ -221,3 +232,9 @@ def test_only_owners_revoke_and_only_their_own_organizations_invitations(org_a, 
         assert StaffInvitation.objects.get(pk=theirs.pk).is_pending
     with schema_context(org_a.schema_name):
         assert StaffInvitation.objects.get(pk=ours.pk).is_pending
+
+
+def test_the_invitation_form_defaults_to_the_least_powerful_role(org_a):
+    page = signed_in(org_a).get("/account/team/").content.decode()
+    selected = re.findall(r'<option value="(\w+)"[^>]*selected', page.split('name="email"', 1)[1])
+    assert selected == ["viewer"]

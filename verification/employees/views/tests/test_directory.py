@@ -22,7 +22,7 @@ from verification.tests.factories import EmployeeFactory, InvitationFactory
 
 pytestmark = pytest.mark.django_db
 
-LIST, CREATE, INVITE = "/employees/", "/employees/new/", "/employees/invite/"
+LIST, CREATE, BULK = "/employees/", "/employees/new/", "/employees/bulk/"
 
 
 def _invitations(org: OrgFixture) -> list[Invitation]:
@@ -57,7 +57,8 @@ def test_list_shows_employees_by_name_with_counts_per_progress(org_a):
     assert counts[Progress.VERIFIED] == 1
     assert counts[Progress.INVITED] == 0
     assert response.context["counts"].total == 3
-    assert "Invite everyone not yet invited (2)" in body
+    assert "2 active employees not invited yet" in body
+    assert "Apply to all 3 matching" in body
 
 
 def test_list_shows_when_the_latest_invitation_went_out(org_a):
@@ -194,8 +195,22 @@ def test_invite_selected_employees(org_a, django_capture_on_commit_callbacks):
     untouched = EmployeeFactory.create(org=org_a, code="E3", full_name="Chetan Roy")
     client = signed_in(org_a)
 
+    asked = client.post(
+        BULK, {"action": "invite", "scope": "selected", "employee_ids": [first.pk, second.pk]}
+    )
+    assert asked.status_code == 200 and "Invite 2 employees?" in asked.content.decode()
+    assert _invitations(org_a) == []  # nothing until HR confirms
+
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = client.post(INVITE, {"employee_ids": [first.pk, second.pk]})
+        response = client.post(
+            BULK,
+            {
+                "action": "invite",
+                "scope": "selected",
+                "employee_ids": [first.pk, second.pk],
+                "confirmed": "1",
+            },
+        )
 
     assert response.status_code == 302 and response["Location"] == LIST
     invitations = _invitations(org_a)
@@ -220,7 +235,7 @@ def test_invite_everyone_not_yet_invited(org_a, django_capture_on_commit_callbac
     client = signed_in(org_a)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = client.post(INVITE, {"all_not_invited": "1"})
+        response = client.post(BULK, {"action": "invite", "scope": "matching"})
 
     assert response.status_code == 302
     with schema_context(org_a.schema_name):
@@ -238,7 +253,14 @@ def test_ids_that_name_nobody_here_are_ignored(org_a):
     own = EmployeeFactory.create(org=org_a, code="E1", full_name="Asha Rao")
     client = signed_in(org_a)
 
-    client.post(INVITE, {"employee_ids": [own.pk, own.pk + 100_000, "abc", str(2**70)]})
+    client.post(
+        BULK,
+        {
+            "action": "invite",
+            "scope": "selected",
+            "employee_ids": [own.pk, own.pk + 100_000, "abc", str(2**70)],
+        },
+    )
 
     assert [i.employee_id for i in _invitations(org_a)] == [own.pk]
     assert messages_of(client.get(LIST)) == ["1 invitation sent."]
@@ -250,11 +272,11 @@ def test_inactive_employees_are_not_invited(org_a):
         employee_update(employee=gone, is_active=False)
     client = signed_in(org_a)
 
-    client.post(INVITE, {"employee_ids": [gone.pk]})
+    client.post(BULK, {"action": "invite", "scope": "selected", "employee_ids": [gone.pk]})
 
     assert _invitations(org_a) == []
     assert messages_of(client.get(LIST)) == [
-        "No invitations sent: none of the selected employees can be invited."
+        "No invitations sent: the 1 employee you chose is inactive or has been invited already."
     ]
 
 
@@ -262,14 +284,16 @@ def test_invite_with_nothing_selected_says_so(org_a):
     EmployeeFactory.create(org=org_a, code="E1", full_name="Asha Rao")
     client = signed_in(org_a)
 
-    response = client.post(INVITE, {"employee_ids": ["", "not-a-number"]}, follow=True)
+    response = client.post(
+        BULK, {"action": "invite", "scope": "selected", "employee_ids": ["", "not-a-number"]}, follow=True
+    )
 
-    assert messages_of(response) == ["Select the employees to invite."]
+    assert messages_of(response) == ["Tick the employees first, or choose all that match."]
     assert _invitations(org_a) == []
 
 
-def test_invite_needs_post(org_a):
-    assert signed_in(org_a).get(INVITE).status_code == 405
+def test_bulk_actions_need_post(org_a):
+    assert signed_in(org_a).get(BULK).status_code == 405
 
 
 # --- roles ---------------------------------------------------------------------------------
@@ -281,7 +305,12 @@ def test_hr_admin_may_use_the_employee_pages(org_a):
 
     assert client.get(LIST).status_code == 200
     assert client.get(CREATE).status_code == 200
-    assert client.post(INVITE, {"employee_ids": [employee.pk]}).status_code == 302
+    assert (
+        client.post(
+            BULK, {"action": "invite", "scope": "selected", "employee_ids": [employee.pk]}
+        ).status_code
+        == 302
+    )
     assert len(_invitations(org_a)) == 1
 
 
@@ -294,15 +323,17 @@ def test_viewer_is_forbidden(org_a):
     assert (
         client.post(CREATE, {"code": "E2", "full_name": "X Y", "email": "x@example.com"}).status_code == 403
     )
-    assert client.post(INVITE, {"employee_ids": [employee.pk]}).status_code == 403
-    assert client.post(INVITE, {"all_not_invited": "1"}).status_code == 403
+    for action in ("invite", "remind", "deactivate"):
+        posted = {"action": action, "scope": "selected", "employee_ids": [employee.pk], "confirmed": "1"}
+        assert client.post(BULK, posted).status_code == 403
+        assert client.post(BULK, {"action": action, "scope": "matching", "confirmed": "1"}).status_code == 403
     with schema_context(org_a.schema_name):
         assert Employee.objects.count() == 1
     assert _invitations(org_a) == []
 
 
 @pytest.mark.parametrize(
-    ("method", "path"), [("get", LIST), ("get", CREATE), ("post", CREATE), ("post", INVITE)]
+    ("method", "path"), [("get", LIST), ("get", CREATE), ("post", CREATE), ("post", BULK)]
 )
 def test_anonymous_users_are_sent_to_sign_in(org_a, method, path):
     response = getattr(host_client(org_a.host), method)(path)
@@ -338,10 +369,14 @@ def test_inviting_an_id_of_another_organization_does_nothing(org_a, org_b):
         assert not Employee.objects.filter(pk=theirs.pk).exists()  # the id names nobody in alpha
     client = signed_in(org_a)
 
-    response = client.post(INVITE, {"employee_ids": [theirs.pk]}, follow=True)
+    response = client.post(
+        BULK,
+        {"action": "invite", "scope": "selected", "employee_ids": [theirs.pk], "confirmed": "1"},
+        follow=True,
+    )
 
     assert response.status_code == 200
-    assert messages_of(response) == ["No invitations sent: none of the selected employees can be invited."]
+    assert messages_of(response) == ["Nothing was done: none of the employees you chose was found."]
     assert _invitations(org_a) == []
     assert _invitations(org_b) == []
     with schema_context(org_b.schema_name):
@@ -352,7 +387,7 @@ def test_invite_everyone_in_one_organization_leaves_the_other_alone(org_a, org_b
     EmployeeFactory.create(org=org_a, code="A1", full_name="Alpha Employee")
     EmployeeFactory.create(org=org_b, code="B1", full_name="Bravo Employee")
 
-    signed_in(org_a).post(INVITE, {"all_not_invited": "1"})
+    signed_in(org_a).post(BULK, {"action": "invite", "scope": "matching", "confirmed": "1"})
 
     assert [i.employee.code for i in _invitations(org_a)] == ["A1"]
     assert _invitations(org_b) == []
@@ -665,7 +700,12 @@ def test_deactivate_keeps_the_record_out_of_the_numbers_and_reactivate_undoes_it
         invitation = InvitationFactory.create(employee=employee)
     client = signed_in(org_a)
 
-    response = client.post(_detail(employee, "deactivate/"), follow=True)
+    asked = client.post(_detail(employee, "deactivate/"))
+    assert asked.status_code == 200
+    assert "Deactivate Asha Rao?" in asked.content.decode() and "stop" in asked.content.decode()
+    with schema_context(org_a.schema_name):
+        assert Employee.objects.get(pk=employee.pk).is_active  # nothing until HR confirms
+    response = client.post(_detail(employee, "deactivate/"), {"confirmed": "1"}, follow=True)
 
     assert response.redirect_chain == [(_detail(employee), 302)]
     assert messages_of(response) == ["Asha Rao was deactivated: kept on record, left out of the numbers."]
@@ -679,7 +719,7 @@ def test_deactivate_keeps_the_record_out_of_the_numbers_and_reactivate_undoes_it
     assert listing.context["counts"].inactive == 1
     assert sum(c.count for c in listing.context["counts"].by_progress) == 1
     assert _codes(client.get(LIST, {"active": "no"})) == ["E1"]
-    client.post(_detail(employee, "deactivate/"))  # twice: nothing more happens
+    client.post(_detail(employee, "deactivate/"), {"confirmed": "1"})  # twice: nothing more happens
     with schema_context(org_a.schema_name):
         assert AuditEvent.objects.filter(action="employee.deactivated").count() == 1
 
@@ -689,6 +729,11 @@ def test_deactivate_keeps_the_record_out_of_the_numbers_and_reactivate_undoes_it
         employee.refresh_from_db()
         assert employee.is_active
         assert AuditEvent.objects.filter(action="employee.reactivated", employee_id=employee.pk).count() == 1
+        # Their only link was revoked when they were deactivated: the badge and the invitation
+        # row agree that nothing is open, and "Invite" sends a new link.
+        assert employee.progress == Progress.NOT_INVITED
+    page = client.get(_detail(employee)).content.decode()
+    assert "badge-not_invited" in page and "Replaced or revoked" in page and ">Invite<" in page
 
 
 def test_invite_from_the_detail_page(org_a, django_capture_on_commit_callbacks):

@@ -7,7 +7,9 @@ row here.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 from django.db.models import Q
@@ -66,3 +68,26 @@ VERIFIED_KEYS = tuple(bucket.key for bucket in BUCKETS if bucket.status is not N
 BUCKET_FILTERS: dict[str, Q] = {bucket.key: bucket.q() for bucket in BUCKETS}
 #: Every bucket as SQL, plus "consented" (for the response rate).
 BUCKET_SQL: dict[str, str] = {bucket.key: bucket.sql() for bucket in (*BUCKETS, CONSENTED)}
+
+
+def _any(*keys: str) -> Q:
+    return reduce(operator.or_, (BUCKET_FILTERS[key] for key in keys))
+
+
+#: The dashboard's headline figures as sets of active employees (the directory filters by them
+#: too, so a figure's link lists exactly the people it counts): vaccinated (fully or
+#: partially), invited (everyone but "not invited"), answered (gave or declined consent, or
+#: consented and verifying: the response rate's numerator).
+FIGURE_FILTERS: dict[str, Q] = {
+    "vaccinated": _any("fully", "partially"),
+    "invited": _any(*(key for key in BUCKET_KEYS if key != "not_invited")),
+    "answered": _any(*ANSWERED_KEYS) | CONSENTED.q(),
+}
+#: Every set of employees the directory can be narrowed to from the dashboard.
+SET_FILTERS: dict[str, Q] = {**BUCKET_FILTERS, **FIGURE_FILTERS}
+SET_LABELS: dict[str, Any] = {
+    **BUCKET_LABELS,
+    "vaccinated": _("Vaccinated (fully or partially)"),
+    "invited": _("Invited"),
+    "answered": _("Answered the invitation"),
+}
