@@ -733,7 +733,7 @@ def test_deactivate_keeps_the_record_out_of_the_numbers_and_reactivate_undoes_it
         # row agree that nothing is open, and "Invite" sends a new link.
         assert employee.progress == Progress.NOT_INVITED
     page = client.get(_detail(employee)).content.decode()
-    assert "badge-not_invited" in page and "Replaced or revoked" in page and ">Invite<" in page
+    assert "badge-not_invited" in page and "Replaced or revoked" in page and ">Invite by e-mail<" in page
 
 
 def test_invite_from_the_detail_page(org_a, django_capture_on_commit_callbacks):
