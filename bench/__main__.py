@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     if "LOG_LEVEL" not in os.environ:
         logging.getLogger().setLevel(logging.WARNING)  # keep the table readable
 
-    from bench.orgs import database_guard, leftovers, organization_remove
+    from bench.throwaway import database_guard, leftovers, organization_remove
 
     database_guard()
     if args.remove_leftovers:

@@ -39,7 +39,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from bench.faults import PrivateRedis
-from bench.orgs import bench_organization
+from bench.throwaway import bench_organization
 from bench.pipeline import (
     Batch,
     SandboxControl,

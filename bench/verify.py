@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from django.test.utils import override_settings
 
 from bench import Figure
-from bench.orgs import bench_organization
+from bench.throwaway import bench_organization
 from bench.pipeline import (
     SandboxControl,
     State,
