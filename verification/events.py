@@ -10,6 +10,8 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_touch
 from verification.audit import AuditAction
 from verification.models import AuditEvent, Employee, Invitation, VerificationAttempt
 
@@ -31,6 +33,9 @@ def _record(
         kind, user_id, label = AuditEvent.ActorKind.STAFF, actor.pk, actor.get_username()
     else:
         kind, user_id, label = AuditEvent.ActorKind.SYSTEM, None, "system"
+    # Whatever is audited may move the dashboard's numbers: today's snapshot is refreshed on
+    # the next hourly run (an organization where nothing happens is not visited).
+    due_work_touch(kind=DueKind.SNAPSHOT)
     return AuditEvent.objects.create(
         action=action,
         actor_kind=kind,

@@ -7,9 +7,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_mark
 from verification import events
 from verification.events import Actor
 from verification.models import Employee, Invitation
+from verification.privacy.retention import retention_mark
 from verification.phones import StoredMobile, normalize_indian_mobile
 
 
@@ -83,8 +86,11 @@ def employee_set_active(*, employee: Employee, active: bool, actor: Actor = None
         employee.deactivated_at = None if active else timezone.now()
         employee.save(update_fields=["is_active", "deactivated_at", "updated_at"])
         if active:
+            # An invitation still waiting may be due for a reminder again.
+            due_work_mark(kind=DueKind.REMINDERS, at=timezone.now())
             events.employee_reactivated(employee, actor=actor)
         else:
+            retention_mark(since=employee.deactivated_at)
             revoked = Invitation.objects.filter(
                 employee=employee, revoked_at__isnull=True, used_at__isnull=True
             ).update(revoked_at=timezone.now())

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_mark
 from tenants.selectors import organization_current, organization_site_url
 from verification import events
 from verification.crypto import link_token_new, token_digest
@@ -87,6 +89,8 @@ def invitation_send(*, invitation: Invitation) -> bool:
         invitation_email_send(invitation, template="invitation")
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["sent_at"])
+        # No reminder comes sooner than a day after the invitation (reminders.MIN_GAP).
+        due_work_mark(kind=DueKind.REMINDERS, at=invitation.sent_at + timedelta(days=1))
         events.invitation_sent(invitation)
     return True
 

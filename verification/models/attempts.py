@@ -6,10 +6,15 @@ The database is the truth for where every verification stands; Celery messages o
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_mark
 from verification.crypto import EncryptedTextField
 from verification.models.consent import Consent
 from verification.models.employees import Employee
@@ -115,6 +120,32 @@ class VerificationAttempt(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.state in self.TERMINAL
+
+    def sweep_due_at(self) -> datetime | None:
+        """When the sweep (verification.attempts.sweep) would next act on this attempt, or
+        None if it never will in this state. The sweep's conditions, per attempt: the same
+        rules as ``attempts_next_due`` for the whole table."""
+        grace = timedelta(seconds=settings.VERIFICATION_SWEEP_GRACE_S)
+        state = self.state
+        if state == self.State.CREATED and self.next_action_at is not None:
+            return self.next_action_at + grace
+        if state == self.State.OTP_SENT:
+            return self.otp_expires_at
+        if state == self.State.OTP_SUBMITTED:
+            if self.confirm_started_at is not None and self.token is None:
+                return self.confirm_started_at + timedelta(seconds=settings.VERIFICATION_CONFIRM_CLAIM_S)
+            if self.next_action_at is not None:
+                return self.next_action_at + grace
+        return None
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        # In the same transaction: the due-work index never says later than this attempt's
+        # next deadline (bulk .update()s elsewhere only ever move deadlines later or end the
+        # attempt, which the index may safely lag behind: the next visit settles it).
+        due = self.sweep_due_at()
+        if due is not None:
+            due_work_mark(kind=DueKind.ATTEMPTS, at=due)
 
 
 class StatusRecord(models.Model):
