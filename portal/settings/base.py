@@ -95,6 +95,11 @@ PUBLIC_SCHEMA_NAME = "public"
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_LIMIT_SET_CALLS = True
+# `migrate_schemas --executor=multiprocessing` (make migrate): skips schemas already up to
+# date, template first, each schema in its own transaction, failures by name
+# (tenants/migrating.py). Each process holds one database connection while it runs.
+GET_EXECUTOR_FUNCTION = "tenants.migrating.executor_get"
+TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("TENANT_MULTIPROCESSING_MAX_PROCESSES", default=4)
 DEFAULT_NOT_FOUND_TENANT_VIEW = "tenants.views.organization_not_found"
 
 MIDDLEWARE = [
