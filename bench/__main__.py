@@ -23,7 +23,7 @@ import django
 from bench import Figure
 
 #: Topic modules (``bench/<topic>.py``, each with ``run() -> list[Figure]``), in running order.
-TOPICS = ("tenants", "queue", "verify", "certificate", "imports", "dashboard", "exports", "web")
+TOPICS = ("tenants", "queue", "verify", "certificate", "imports", "dashboard", "exports", "web", "orgs")
 OUT_FILE = Path(__file__).resolve().parent / "out" / "latest.json"
 
 

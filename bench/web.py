@@ -55,8 +55,8 @@ from django_tenants.utils import tenant_context
 
 from bench import Figure
 from bench.dashboard import seed_employees
-from bench.throwaway import OWNER_PASSWORD, bench_organization
 from bench.server import Server, web_server
+from bench.throwaway import OWNER_PASSWORD, bench_organization
 from portal.celery import app as celery_app
 from tenants.models import Organization
 from tenants.validators import domain_for

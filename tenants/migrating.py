@@ -33,7 +33,6 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection, connections, transaction
 from django.db.migrations.loader import MigrationLoader
-from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.migration_executors import get_executor
 from django_tenants.migration_executors.base import MigrationExecutor, run_migrations
 from django_tenants.migration_executors.multiproc import get_pool
@@ -167,9 +166,7 @@ class SkippingParallelExecutor(MigrationExecutor):
             return
         from tenants.models import Organization
 
-        names = dict(
-            Organization.objects.filter(schema_name__in=failures).values_list("schema_name", "name")
-        )
+        names = dict(Organization.objects.filter(schema_name__in=failures).values_list("schema_name", "name"))
         lines = [
             f"  {schema} ({names.get(schema, '?')}): {error}" for schema, error in sorted(failures.items())
         ]

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from tenants.duework import Kind as DueKind
 from tenants.duework import due_work_settle
-
 from verification.queue import Task
 
 

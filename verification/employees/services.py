@@ -12,8 +12,8 @@ from tenants.duework import due_work_mark
 from verification import events
 from verification.events import Actor
 from verification.models import Employee, Invitation
-from verification.privacy.retention import retention_mark
 from verification.phones import StoredMobile, normalize_indian_mobile
+from verification.privacy.retention import retention_mark
 
 
 def _set_mobile(employee: Employee, mobile: str | None) -> None:
@@ -90,7 +90,7 @@ def employee_set_active(*, employee: Employee, active: bool, actor: Actor = None
             due_work_mark(kind=DueKind.REMINDERS, at=timezone.now())
             events.employee_reactivated(employee, actor=actor)
         else:
-            retention_mark(since=employee.deactivated_at)
+            retention_mark(since=employee.deactivated_at or timezone.now())
             revoked = Invitation.objects.filter(
                 employee=employee, revoked_at__isnull=True, used_at__isnull=True
             ).update(revoked_at=timezone.now())

@@ -87,6 +87,8 @@ def reminders_next_due() -> datetime | None:
     )
     best: datetime | None = None
     for sent_at, last_reminded_at, expires_at in waiting.iterator():
+        if sent_at is None:  # excluded by the filter; for the type checker
+            continue
         for day in days:
             point = sent_at + timedelta(days=day)
             if last_reminded_at is not None and last_reminded_at >= point:

@@ -117,6 +117,15 @@ class VerificationAttempt(models.Model):
     def __str__(self) -> str:
         return f"Attempt {self.pk} ({self.state})"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        # In the same transaction: the due-work index never says later than this attempt's
+        # next deadline (bulk .update()s elsewhere only ever move deadlines later or end the
+        # attempt, which the index may safely lag behind: the next visit settles it).
+        due = self.sweep_due_at()
+        if due is not None:
+            due_work_mark(kind=DueKind.ATTEMPTS, at=due)
+
     @property
     def is_terminal(self) -> bool:
         return self.state in self.TERMINAL
@@ -137,15 +146,6 @@ class VerificationAttempt(models.Model):
             if self.next_action_at is not None:
                 return self.next_action_at + grace
         return None
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        # In the same transaction: the due-work index never says later than this attempt's
-        # next deadline (bulk .update()s elsewhere only ever move deadlines later or end the
-        # attempt, which the index may safely lag behind: the next visit settles it).
-        due = self.sweep_due_at()
-        if due is not None:
-            due_work_mark(kind=DueKind.ATTEMPTS, at=due)
 
 
 class StatusRecord(models.Model):

@@ -17,7 +17,6 @@ from verification import events
 from verification.models import Consent, Employee, Progress
 from verification.privacy.erase import personal_data_erase
 
-
 # What retention erases: an employee still holding any of it is waiting.
 _HOLDS_DATA = Q(mobile__isnull=False) | Q(status_records__isnull=False) | Q(vaccination_status__isnull=False)
 

@@ -145,6 +145,7 @@ def test_features_mark_the_work_they_make_due(org_a, org_b):
         given = consent_give(invitation=invitation, language="en", ip=None, user_agent="")
         consent_withdraw(consent=given, ip=None, user_agent="")
         given.refresh_from_db()
+        assert given.withdrawn_at is not None
         retention = timedelta(days=organization.retention_days)
         assert _due(org_a, Kind.RETENTION) == given.withdrawn_at + retention
 
@@ -152,6 +153,7 @@ def test_features_mark_the_work_they_make_due(org_a, org_b):
         _forget(org_a)
         assert employee_set_active(employee=leaver, active=False)
         leaver.refresh_from_db()
+        assert leaver.deactivated_at is not None
         assert _due(org_a, Kind.RETENTION) == leaver.deactivated_at + retention
         # The withdrawn employee's data is the first to go.
         assert due_work_settle(kind=Kind.RETENTION) == given.withdrawn_at + retention
