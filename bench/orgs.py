@@ -34,13 +34,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from celery import current_app
 from django.conf import settings
 from django.core.management import load_command_class
 from django.db import connection
 from django.utils import timezone
 from django_tenants.migration_executors.standard import StandardExecutor
 
+import tenants.tasks as platform_tasks
 from bench import Figure
 from bench.server import web_server
 from bench.throwaway import leftovers, new_slug, organization_create_for_bench, organization_remove
@@ -103,8 +103,9 @@ def _runs_per_minute(schedule: Any) -> float:
 
 def beat_tasks_per_minute() -> float:
     """One run of every periodic job, for real (into a throw-away queue), per minute."""
+    from portal.celery import app
+
     queue = f"tika-bench-orgs-{secrets.token_hex(4)}"
-    app = current_app
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue
     total = 0.0
@@ -112,7 +113,8 @@ def beat_tasks_per_minute() -> float:
         schedule: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE
         for entry in schedule.values():
             if entry["task"] != "tenants.tasks.due_work_rebuild_task":  # in-process: sends nothing
-                reported = int(app.tasks[entry["task"]].run(*entry.get("args", ())))
+                task = getattr(platform_tasks, entry["task"].rsplit(".", 1)[1])
+                reported = int(task.run(*entry.get("args", ())))
                 with app.connection_for_write() as conn:
                     channel: Any = conn.default_channel  # kombu's Redis channel
                     queued = int(channel.client.llen(queue))
@@ -270,9 +272,10 @@ def run() -> list[Figure]:
         n = len(slugs)
         results["orgs_signup_last100_p95_ms"] = _p95(times[-FIRST:]) * 1000
         _measure_at("n", slugs, results)
+        rebuilt = slugs[:sample]
         started = time.perf_counter()
-        due_work_rebuild(organizations=Organization.objects.filter(slug__in=slugs))
-        results["due_work_rebuild_s"] = time.perf_counter() - started
+        due_work_rebuild(organizations=Organization.objects.filter(slug__in=rebuilt))
+        results["due_work_rebuild_per_org_ms"] = (time.perf_counter() - started) / len(rebuilt) * 1000
 
         make_busy(slugs[-BUSY:])
         results["beat_tasks_per_min_busy20_n"] = beat_tasks_per_minute()
@@ -358,11 +361,11 @@ def run() -> list[Figure]:
             note="one gunicorn worker after the sign-in page of every organization",
         ),
         Figure(
-            "due_work_rebuild_s",
-            results["due_work_rebuild_s"],
-            "s",
+            "due_work_rebuild_per_org_ms",
+            results["due_work_rebuild_per_org_ms"],
+            "ms",
             "lower",
-            note=f"the nightly safety net over {n} organizations, in one process",
+            note=f"the nightly safety net, over {len(rebuilt)} organizations in one process",
         ),
     ]
     return figures

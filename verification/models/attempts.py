@@ -117,14 +117,29 @@ class VerificationAttempt(models.Model):
     def __str__(self) -> str:
         return f"Attempt {self.pk} ({self.state})"
 
+    # The sweep's deadline as loaded from the database (None: new, or not known).
+    _loaded_sweep_due: datetime | None = None
+
+    @classmethod
+    def from_db(  # type: ignore[override]  # the stubs are a Django version ahead
+        cls, db: str | None, field_names: Any, values: Any, **kwargs: Any
+    ) -> VerificationAttempt:
+        attempt = super().from_db(db, field_names, values, **kwargs)
+        if not attempt.get_deferred_fields() & _SWEEP_FIELDS:
+            attempt._loaded_sweep_due = attempt.sweep_due_at()
+        return attempt
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
-        # In the same transaction: the due-work index never says later than this attempt's
-        # next deadline (bulk .update()s elsewhere only ever move deadlines later or end the
-        # attempt, which the index may safely lag behind: the next visit settles it).
+        # In the same transaction: the due-work index must never say later than this
+        # attempt's next deadline. A deadline that moved later (or went away) needs no mark:
+        # the index is already no later than the old one, and the next visit settles it
+        # exactly; so do bulk .update()s elsewhere, which only ever move deadlines later or
+        # end the attempt. Skipping those keeps busy organizations off the index row's lock.
         due = self.sweep_due_at()
-        if due is not None:
+        if due is not None and (self._loaded_sweep_due is None or due < self._loaded_sweep_due):
             due_work_mark(kind=DueKind.ATTEMPTS, at=due)
+        self._loaded_sweep_due = due
 
     @property
     def is_terminal(self) -> bool:
@@ -146,6 +161,10 @@ class VerificationAttempt(models.Model):
             if self.next_action_at is not None:
                 return self.next_action_at + grace
         return None
+
+
+#: What ``VerificationAttempt.sweep_due_at`` reads.
+_SWEEP_FIELDS = {"state", "next_action_at", "otp_expires_at", "confirm_started_at", "token"}
 
 
 class StatusRecord(models.Model):

@@ -107,6 +107,25 @@ def test_a_mark_only_moves_the_due_time_earlier(org_a):
 
 
 @pytest.mark.django_db
+def test_a_deadline_moved_earlier_is_marked_one_moved_later_is_not(org_a, settings):
+    _forget(org_a)
+    now = timezone.now()
+    attempt = _waiting_attempt(org_a, next_action_at=now)
+    with schema_context(org_a.schema_name):
+        # The OTP went out (a later deadline: no mark), and the visit settled the index.
+        loaded = VerificationAttempt.objects.get(pk=attempt.pk)
+        loaded.state, loaded.otp_expires_at = State.OTP_SENT, now + timedelta(minutes=3)
+        loaded.save()
+        assert _due(org_a, Kind.ATTEMPTS) == now + timedelta(seconds=settings.VERIFICATION_SWEEP_GRACE_S)
+        assert due_work_settle(kind=Kind.ATTEMPTS) == now + timedelta(minutes=3)
+        # The employee typed the OTP: the confirm is due at once, earlier than the expiry.
+        loaded = VerificationAttempt.objects.get(pk=attempt.pk)
+        loaded.state, loaded.next_action_at = State.OTP_SUBMITTED, now
+        loaded.save()
+    assert _due(org_a, Kind.ATTEMPTS) == now + timedelta(seconds=settings.VERIFICATION_SWEEP_GRACE_S)
+
+
+@pytest.mark.django_db
 def test_a_lost_index_entry_is_found_again_by_the_rebuild(org_a, org_b):
     _forget(org_a, org_b)
     now = timezone.now()
