@@ -120,15 +120,6 @@ class VerificationAttempt(models.Model):
     # The sweep's deadline as loaded from the database (None: new, or not known).
     _loaded_sweep_due: datetime | None = None
 
-    @classmethod
-    def from_db(  # type: ignore[override]  # the stubs are a Django version ahead
-        cls, db: str | None, field_names: Any, values: Any, **kwargs: Any
-    ) -> VerificationAttempt:
-        attempt = super().from_db(db, field_names, values, **kwargs)
-        if not attempt.get_deferred_fields() & _SWEEP_FIELDS:
-            attempt._loaded_sweep_due = attempt.sweep_due_at()
-        return attempt
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         # In the same transaction: the due-work index must never say later than this
@@ -140,6 +131,15 @@ class VerificationAttempt(models.Model):
         if due is not None and (self._loaded_sweep_due is None or due < self._loaded_sweep_due):
             due_work_mark(kind=DueKind.ATTEMPTS, at=due)
         self._loaded_sweep_due = due
+
+    @classmethod
+    def from_db(  # type: ignore[override]  # the stubs are a Django version ahead
+        cls, db: str | None, field_names: Any, values: Any, **kwargs: Any
+    ) -> VerificationAttempt:
+        attempt = super().from_db(db, field_names, values, **kwargs)
+        if not attempt.get_deferred_fields() & _SWEEP_FIELDS:
+            attempt._loaded_sweep_due = attempt.sweep_due_at()
+        return attempt
 
     @property
     def is_terminal(self) -> bool:
