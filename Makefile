@@ -42,7 +42,7 @@ services-down: venv
 migrate: services
 	$(BIN)/python manage.py migrate_schemas --shared --verbosity 0
 	$(BIN)/python manage.py tenants_bootstrap
-	$(BIN)/python manage.py migrate_schemas --tenant --verbosity 0
+	$(BIN)/python manage.py migrate_schemas --tenant --executor=multiprocessing --verbosity 0
 
 run: migrate
 	$(BIN)/python manage.py seed_demo

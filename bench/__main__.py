@@ -23,7 +23,7 @@ import django
 from bench import Figure
 
 #: Topic modules (``bench/<topic>.py``, each with ``run() -> list[Figure]``), in running order.
-TOPICS = ("tenants", "queue", "verify", "certificate", "imports", "dashboard", "exports", "web")
+TOPICS = ("tenants", "queue", "verify", "certificate", "imports", "dashboard", "exports", "web", "orgs")
 OUT_FILE = Path(__file__).resolve().parent / "out" / "latest.json"
 
 
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     if "LOG_LEVEL" not in os.environ:
         logging.getLogger().setLevel(logging.WARNING)  # keep the table readable
 
-    from bench.orgs import database_guard, leftovers, organization_remove
+    from bench.throwaway import database_guard, leftovers, organization_remove
 
     database_guard()
     if args.remove_leftovers:

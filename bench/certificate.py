@@ -190,7 +190,7 @@ def view_uploads(count: int) -> tuple[list[float], list[float], list[float]]:
     from django.test import Client
     from django_tenants.utils import tenant_context
 
-    from bench.orgs import bench_organization
+    from bench.throwaway import bench_organization
     from verification.consent.services import consent_give
     from verification.employees.services import employee_create
     from verification.invitations.services import invitation_create

@@ -1,6 +1,6 @@
 """Dashboard: the real view over 100,000 employees, beside the same numbers in one raw query.
 
-A throw-away organization (``bench.orgs``) gets 100,000 employees, COPYed straight into its
+A throw-away organization (``bench.throwaway``) gets 100,000 employees, COPYed straight into its
 ``verification_employee`` table with varied progress, status, department and location (some
 departments and locations deliberately small, so merging into "Other" is exercised; mobiles
 are NULL; verified rows by either way to verify), and 90 daily snapshots. Then:
@@ -32,7 +32,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_tenants.utils import tenant_context
 
 from bench import Figure, timed
-from bench.orgs import bench_organization
+from bench.throwaway import bench_organization
 from tenants.validators import domain_for
 from verification.models import DailySnapshot
 

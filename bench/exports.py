@@ -43,7 +43,7 @@ from django.test import RequestFactory
 from django_tenants.utils import tenant_context
 
 from bench import Figure
-from bench.orgs import bench_organization
+from bench.throwaway import bench_organization
 from verification.employees.exports import export_cursor_rows, export_sql, headers
 from verification.employees.selectors import EmployeeFilters
 from verification.employees.views.exports import export_csv, export_xlsx

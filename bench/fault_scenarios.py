@@ -39,7 +39,6 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from bench.faults import PrivateRedis
-from bench.orgs import bench_organization
 from bench.pipeline import (
     Batch,
     SandboxControl,
@@ -51,6 +50,7 @@ from bench.pipeline import (
     wait_until,
 )
 from bench.server import Server, web_server
+from bench.throwaway import bench_organization
 from bench.worker import Worker, worker_start, worker_stop
 from tenants.models import Organization
 

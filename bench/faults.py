@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             logging.getLogger().setLevel(logging.WARNING)
 
         from bench import fault_scenarios
-        from bench.orgs import database_guard
+        from bench.throwaway import database_guard
 
         database_guard()
         print(

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from bench import Figure, timed
-from bench.orgs import bench_organization
+from bench.throwaway import bench_organization
 from verification.crypto import encrypt, lookup_digest
 from verification.employees.imports.services import import_job_confirm, import_job_create
 from verification.employees.imports.writing import INSERT_COLUMNS

@@ -21,8 +21,8 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from bench import Figure
-from bench.orgs import bench_organization
 from bench.queue_tasks import COUNTER_TABLE, counter_bump
+from bench.throwaway import bench_organization
 from bench.worker import Worker, celery_worker
 
 TASKS = 2000

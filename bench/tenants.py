@@ -22,7 +22,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.utils import schema_context
 
 from bench import Figure, timed
-from bench.orgs import new_slug, organization_create_for_bench, organization_remove
+from bench.throwaway import new_slug, organization_create_for_bench, organization_remove
 from tenants.members import group_name
 from tenants.models import Organization
 from tenants.validators import schema_name_for

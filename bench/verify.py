@@ -31,7 +31,6 @@ from contextlib import contextmanager
 from django.test.utils import override_settings
 
 from bench import Figure
-from bench.orgs import bench_organization
 from bench.pipeline import (
     SandboxControl,
     State,
@@ -43,6 +42,7 @@ from bench.pipeline import (
 )
 from bench.queue import bumps_per_second
 from bench.server import web_server
+from bench.throwaway import bench_organization
 from bench.worker import celery_worker
 
 EMPLOYEES = 200

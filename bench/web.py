@@ -1,6 +1,6 @@
 """Web: requests/s and p95 latency of the employee pages through a real server on loopback.
 
-A throw-away organization (``bench.orgs``) gets 100,000 employees COPYed in (the dashboard
+A throw-away organization (``bench.throwaway``) gets 100,000 employees COPYed in (the dashboard
 topic's ``seed_employees``), then 300 of them are invited through the real service
 (``invitation_create``: a token, its digest, the audit event, and the e-mail, sent in this
 process to Django's in-memory outbox). gunicorn (``bench.server.web_server``, DEBUG off) then
@@ -55,8 +55,8 @@ from django_tenants.utils import tenant_context
 
 from bench import Figure
 from bench.dashboard import seed_employees
-from bench.orgs import OWNER_PASSWORD, bench_organization
 from bench.server import Server, web_server
+from bench.throwaway import OWNER_PASSWORD, bench_organization
 from portal.celery import app as celery_app
 from tenants.models import Organization
 from tenants.validators import domain_for

@@ -149,3 +149,26 @@ class LoginHandoff(models.Model):
 
     def __str__(self) -> str:
         return f"sign-in ticket for member {self.user_id} of {self.organization_id}"
+
+
+class DueWork(models.Model):
+    """When an organization next has periodic work of one kind (tenants.duework).
+
+    One row per (organization, kind). ``due_at`` is never later than the earliest work of that
+    kind in the organization's schema (it may be earlier: a visit then finds nothing and sets
+    the exact time); None means nothing of that kind is waiting. Beat visits only the
+    organizations whose ``due_at`` has come.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="due_work")
+    kind = models.CharField(max_length=16)
+    due_at = models.DateTimeField(null=True, blank=True)
+    # When a visit (or the nightly rebuild) last computed due_at from the schema's own rows.
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "kind"], name="duework_one_per_kind")]
+        indexes = [models.Index(fields=["kind", "due_at"], name="duework_kind_due")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}:{self.kind} due {self.due_at}"

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_touch
 from verification.audit import AuditAction
 from verification.models import AuditEvent, Employee, Invitation, VerificationAttempt
 
@@ -37,6 +39,9 @@ def _record(
         ip = ip if ip is not None else request_ip.get()
     else:
         kind, user_id, label = AuditEvent.ActorKind.SYSTEM, None, "system"
+    # Whatever is audited may move the dashboard's numbers: today's snapshot is refreshed on
+    # the next hourly run (an organization where nothing happens is not visited).
+    due_work_touch(kind=DueKind.SNAPSHOT)
     return AuditEvent.objects.create(
         action=action,
         actor_kind=kind,

@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context
 
 from portal.celery import TenantRequiredError, app
 from portal.tests.celery_probe import record_schema
+from tenants.duework import Kind
 from tenants.tasks import for_each_organization
 
 
@@ -152,12 +153,20 @@ def test_worker_recovers_when_the_database_drops_its_connection(celery_worker_pr
 
 
 @pytest.mark.django_db
-def test_beat_takes_snapshots_hourly_and_sends_reminders_through_the_fan_out():
+def test_beat_runs_every_periodic_job_through_the_due_work_index():
     schedule: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE
-    jobs = {entry["args"][0]: entry for entry in schedule.values() if entry.get("args")}
-    for task, every in (
-        ("verification.tasks.snapshot_take_task", 60 * 60),
-        ("verification.tasks.reminders_plan_task", 15 * 60),
+    jobs = {entry["args"][1]: entry for entry in schedule.values() if entry.get("args")}
+    for task, kind, every in (
+        ("verification.tasks.attempts_sweep", Kind.ATTEMPTS, 30),
+        ("verification.tasks.snapshot_take_task", Kind.SNAPSHOT, 60 * 60),
+        ("verification.tasks.reminders_plan_task", Kind.REMINDERS, 15 * 60),
+        ("verification.tasks.retention_sweep_task", Kind.RETENTION, 6 * 60 * 60),
+        ("verification.tasks.sessions_clear_expired", Kind.SESSIONS, 6 * 60 * 60),
+        ("verification.tasks.import_jobs_expire_task", Kind.IMPORTS, 60 * 60),
     ):
-        assert jobs[task]["task"] == "tenants.tasks.for_each_organization"
+        assert jobs[task]["task"] == "tenants.tasks.for_each_due_organization"
+        assert jobs[task]["args"][0] == kind
         assert jobs[task]["schedule"] == every
+    # Every kind has its job, and the safety net runs too.
+    assert {entry["args"][0] for entry in jobs.values()} == set(Kind)
+    assert any(entry["task"] == "tenants.tasks.due_work_rebuild_task" for entry in schedule.values())

@@ -15,6 +15,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.cache import add_never_cache_headers
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_mark
 from verification.account.permissions import request_role
 from verification.account.twofactor import has_authenticator, two_factor_required
 
@@ -108,6 +110,8 @@ def _session_started(sender: object, request: HttpRequest | None, user: object, 
     if request is not None and hasattr(request, "session"):
         request.session[SessionLimitsMiddleware.LOGIN_AT] = time.time()
         request.session[SessionLimitsMiddleware.SEEN_AT] = time.time()
+        # Its expired row is deleted by the sessions job, which visits only when one is due.
+        due_work_mark(kind=DueKind.SESSIONS, at=request.session.get_expiry_date())
 
 
 class AuditAddressMiddleware:

@@ -5,13 +5,19 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.contrib.sessions.models import Session
+from django.db.models import Min, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from verification.account.forms import AuditFilterForm
 from verification.crypto import token_digest
 from verification.models import AuditEvent, Employee, StaffInvitation
+
+
+def sessions_next_due() -> datetime | None:
+    """When this organization's next staff session expires (None: there is none)."""
+    return Session.objects.aggregate(first=Min("expire_date"))["first"]
 
 
 def staff_members() -> QuerySet[User]:

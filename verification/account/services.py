@@ -13,9 +13,12 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_mark
 from tenants.members import Role, group_name, member_create, member_exists, member_set_active
 from tenants.selectors import organization_current, organization_site_url
 from verification import events
+from verification.account.forms import SettingsForm
 from verification.account.selectors import access_staff_invitation
 from verification.crypto import link_token_new, token_digest
 from verification.events import Actor
@@ -179,3 +182,21 @@ def staff_deactivate(*, user: User, actor: Actor) -> int:
 def staff_reactivate(*, user: User, actor: Actor) -> None:
     member_set_active(user, active=True)
     events.staff_reactivated(user, actor=actor)
+
+
+# Settings that change when periodic work falls due (tenants.duework): visit once, recompute.
+_SCHEDULE_FIELDS = {"reminder_days": DueKind.REMINDERS, "retention_days": DueKind.RETENTION}
+
+
+def organization_settings_save(*, form: SettingsForm, actor: Actor) -> None:
+    """Save the organization's settings (a valid ``SettingsForm``) and record what changed.
+
+    A new reminder schedule or retention period changes when that work is due: the next run
+    visits this organization and recomputes it."""
+    changed = sorted(form.changed_data)
+    with transaction.atomic():
+        form.save()
+        for field in changed:
+            if field in _SCHEDULE_FIELDS:
+                due_work_mark(kind=_SCHEDULE_FIELDS[field], at=timezone.now())
+        events.organization_settings_changed(actor=actor, fields=changed)

@@ -6,6 +6,8 @@ from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_settle
 from verification.queue import Task
 
 
@@ -13,4 +15,5 @@ from verification.queue import Task
 def sessions_clear_expired() -> int:
     """Delete this organization's expired sessions; return how many went (beat, every 6 h)."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    due_work_settle(kind=DueKind.SESSIONS)
     return deleted

@@ -4,10 +4,11 @@ messages; the database does not).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from verification import events
@@ -16,6 +17,28 @@ from verification.models import (
     VerificationAttempt,
 )
 from verification.queue import Task, enqueue
+
+
+def attempts_next_due() -> datetime | None:
+    """When the sweep next has something to do in this organization (None: no attempt under
+    way). One query; the same conditions as the sweep below and as
+    ``VerificationAttempt.sweep_due_at`` (the due-work index, tenants/duework.py)."""
+    grace = timedelta(seconds=settings.VERIFICATION_SWEEP_GRACE_S)
+    claim = timedelta(seconds=settings.VERIFICATION_CONFIRM_CLAIM_S)
+    claimed = Q(state=State.OTP_SUBMITTED, confirm_started_at__isnull=False, token__isnull=True)
+    found = VerificationAttempt.objects.aggregate(
+        created=Min("next_action_at", filter=Q(state=State.CREATED)),
+        sent=Min("otp_expires_at", filter=Q(state=State.OTP_SENT)),
+        submitted=Min("next_action_at", filter=Q(state=State.OTP_SUBMITTED) & ~claimed),
+        claimed=Min("confirm_started_at", filter=claimed),
+    )
+    times = [
+        found["created"] and found["created"] + grace,
+        found["sent"],
+        found["submitted"] and found["submitted"] + grace,
+        found["claimed"] and found["claimed"] + claim,
+    ]
+    return min((time for time in times if time is not None), default=None)
 
 
 def attempts_sweep() -> dict[str, int]:

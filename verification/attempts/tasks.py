@@ -5,6 +5,8 @@ from __future__ import annotations
 from celery import Task as CeleryTask
 from celery import shared_task
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_settle
 from verification.attempts.sweep import attempts_sweep
 from verification.attempts.transitions import Retry
 from verification.attempts.worker import attempt_confirm_otp, attempt_send_otp
@@ -29,5 +31,8 @@ def attempt_confirm_otp_task(self: CeleryTask, attempt_id: int) -> None:
 
 @shared_task(name=Task.ATTEMPTS_SWEEP)
 def attempts_sweep_task() -> dict[str, int]:
-    """Beat, every 30 s per organization: put overdue attempts back on the queue."""
-    return attempts_sweep()
+    """Beat, every 30 s, in each organization with attempts due (tenants.duework): put overdue
+    attempts back on the queue, then say when the next is due."""
+    counts = attempts_sweep()
+    due_work_settle(kind=DueKind.ATTEMPTS)
+    return counts

@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_mark
 from verification import events, ratelimit
 from verification.errors import ErrorCode
 from verification.models import Invitation, VerificationAttempt, ViewCode
@@ -63,6 +65,9 @@ def _store(session: SessionBase, invitation: Invitation, **values: Any) -> None:
     links = dict(session.get(SESSION_KEY, {}))
     links[str(invitation.pk)] = {**links.get(str(invitation.pk), {}), **values}
     session[SESSION_KEY] = links
+    # The employee's browser session now has a row to delete once it expires (it may be
+    # kept longer later: the sessions job then finds the later expiry and waits for it).
+    due_work_mark(kind=DueKind.SESSIONS, at=session.get_expiry_date())
 
 
 def _keep(session: SessionBase, invitation: Invitation, *, days: int, keep_cookie: bool) -> None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from verification import events
 from verification.models import Consent, Employee, Invitation, Progress
 from verification.privacy.erase import personal_data_erase
+from verification.privacy.retention import retention_mark
 from verification.queue import Task, enqueue
 
 
@@ -91,6 +92,7 @@ def consent_withdraw(*, consent: Consent, ip: str | None, user_agent: str) -> in
         consent.save(update_fields=["withdrawn_at", "withdrawn_ip_address", "withdrawn_user_agent"])
         employee = consent.employee
         erased = personal_data_erase(employee=employee, progress=Progress.WITHDRAWN)
+        retention_mark(since=now)
         invitation = consent.invitation
         if invitation.used_at is None:
             invitation.used_at = now

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
 from verification.dashboard.selectors import status_counts
 from verification.models import DailySnapshot
+
+
+def snapshot_next_due() -> datetime:
+    """When today's snapshot is next due: now if there is none, else when the next local day
+    starts (until something audited touches the index again: verification.events)."""
+    today = timezone.localdate()
+    if not DailySnapshot.objects.filter(date=today).exists():
+        return timezone.now()
+    return timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
 
 
 def snapshot_take(*, day: date | None = None) -> DailySnapshot:

@@ -7,10 +7,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_mark
 from verification import events
 from verification.events import Actor
 from verification.models import Employee, Invitation, Progress
 from verification.phones import StoredMobile, normalize_indian_mobile
+from verification.privacy.retention import retention_mark
 from verification.snapshots import snapshot_soon
 
 
@@ -98,8 +101,11 @@ def employee_set_active(*, employee: Employee, active: bool, actor: Actor = None
             fields.append("progress")
         employee.save(update_fields=fields)
         if active:
+            # An invitation still waiting may be due for a reminder again.
+            due_work_mark(kind=DueKind.REMINDERS, at=timezone.now())
             events.employee_reactivated(employee, actor=actor)
         else:
+            retention_mark(since=employee.deactivated_at or timezone.now())
             revoked = Invitation.objects.filter(
                 employee=employee, revoked_at__isnull=True, used_at__isnull=True
             ).update(revoked_at=timezone.now())

@@ -62,6 +62,44 @@ def _schedule_q(days: Iterable[int], now: datetime) -> Q:
     return due
 
 
+def reminders_next_due() -> datetime | None:
+    """When the schedule next makes a reminder due in this organization (None: never, as
+    things stand). For each invitation still waiting for an answer: the first schedule day
+    not yet covered by a reminder, no sooner than the one-a-day gap allows, before it
+    expires. Earlier than the truth is harmless (the visit finds nothing and asks again)."""
+    organization = organization_current()
+    days = reminder_days_clean(organization.reminder_days if organization else [])
+    if not days:
+        return None
+    now = timezone.now()
+    answered = Consent.objects.filter(invitation=OuterRef("pk"))
+    waiting = (
+        Invitation.objects.filter(
+            revoked_at__isnull=True,
+            used_at__isnull=True,
+            sent_at__isnull=False,
+            expires_at__gt=now,
+            employee__is_active=True,
+            employee__progress=Progress.INVITED,
+        )
+        .exclude(Exists(answered))
+        .values_list("sent_at", "last_reminded_at", "expires_at")
+    )
+    best: datetime | None = None
+    for sent_at, last_reminded_at, expires_at in waiting.iterator():
+        if sent_at is None:  # excluded by the filter; for the type checker
+            continue
+        for day in days:
+            point = sent_at + timedelta(days=day)
+            if last_reminded_at is not None and last_reminded_at >= point:
+                continue  # this schedule day is covered
+            at = max(point, sent_at + MIN_GAP, (last_reminded_at or sent_at) + MIN_GAP)
+            if at < expires_at and (best is None or at < best):
+                best = at
+            break
+    return best
+
+
 def invitations_to_remind(*, now: datetime | None = None, manual: bool = False) -> QuerySet[Invitation]:
     """Invitations whose employee should get a reminder now (by the schedule of the current
     organization, or, with ``manual``, whatever the schedule says)."""

@@ -12,6 +12,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_mark
 from tenants.selectors import organization_current, organization_site_url
 from verification import events
 from verification.crypto import link_token_new, token_digest
@@ -173,6 +175,8 @@ def invitation_send(*, invitation: Invitation) -> bool:
         invitation_deliver(invitation, template="invitation")
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["sent_at"])
+        # No reminder comes sooner than a day after the invitation (reminders.MIN_GAP).
+        due_work_mark(kind=DueKind.REMINDERS, at=invitation.sent_at + timedelta(days=1))
         events.invitation_sent(invitation)
     return True
 

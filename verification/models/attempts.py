@@ -6,10 +6,15 @@ The database is the truth for where every verification stands; Celery messages o
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_mark
 from verification.crypto import EncryptedTextField
 from verification.models.consent import Consent
 from verification.models.employees import Employee
@@ -112,9 +117,54 @@ class VerificationAttempt(models.Model):
     def __str__(self) -> str:
         return f"Attempt {self.pk} ({self.state})"
 
+    # The sweep's deadline as loaded from the database (None: new, or not known).
+    _loaded_sweep_due: datetime | None = None
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        # In the same transaction: the due-work index must never say later than this
+        # attempt's next deadline. A deadline that moved later (or went away) needs no mark:
+        # the index is already no later than the old one, and the next visit settles it
+        # exactly; so do bulk .update()s elsewhere, which only ever move deadlines later or
+        # end the attempt. Skipping those keeps busy organizations off the index row's lock.
+        due = self.sweep_due_at()
+        if due is not None and (self._loaded_sweep_due is None or due < self._loaded_sweep_due):
+            due_work_mark(kind=DueKind.ATTEMPTS, at=due)
+        self._loaded_sweep_due = due
+
+    @classmethod
+    def from_db(  # type: ignore[override]  # the stubs are a Django version ahead
+        cls, db: str | None, field_names: Any, values: Any, **kwargs: Any
+    ) -> VerificationAttempt:
+        attempt = super().from_db(db, field_names, values, **kwargs)
+        if not attempt.get_deferred_fields() & _SWEEP_FIELDS:
+            attempt._loaded_sweep_due = attempt.sweep_due_at()
+        return attempt
+
     @property
     def is_terminal(self) -> bool:
         return self.state in self.TERMINAL
+
+    def sweep_due_at(self) -> datetime | None:
+        """When the sweep (verification.attempts.sweep) would next act on this attempt, or
+        None if it never will in this state. The sweep's conditions, per attempt: the same
+        rules as ``attempts_next_due`` for the whole table."""
+        grace = timedelta(seconds=settings.VERIFICATION_SWEEP_GRACE_S)
+        state = self.state
+        if state == self.State.CREATED and self.next_action_at is not None:
+            return self.next_action_at + grace
+        if state == self.State.OTP_SENT:
+            return self.otp_expires_at
+        if state == self.State.OTP_SUBMITTED:
+            if self.confirm_started_at is not None and self.token is None:
+                return self.confirm_started_at + timedelta(seconds=settings.VERIFICATION_CONFIRM_CLAIM_S)
+            if self.next_action_at is not None:
+                return self.next_action_at + grace
+        return None
+
+
+#: What ``VerificationAttempt.sweep_due_at`` reads.
+_SWEEP_FIELDS = {"state", "next_action_at", "otp_expires_at", "confirm_started_at", "token"}
 
 
 class StatusRecord(models.Model):

@@ -4,16 +4,46 @@ deactivated) or withdraws consent, N set per organization.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_mark
 from tenants.selectors import organization_current
 from verification import events
 from verification.models import Consent, Employee, Progress
 from verification.privacy.erase import personal_data_erase
+
+# What retention erases: an employee still holding any of it is waiting.
+_HOLDS_DATA = Q(mobile__isnull=False) | Q(status_records__isnull=False) | Q(vaccination_status__isnull=False)
+
+
+def retention_next_due() -> datetime | None:
+    """When ``retention_erase`` next has someone to erase here (None: nobody is waiting)."""
+    organization = organization_current()
+    if organization is None:
+        return None
+    holding = Employee.objects.filter(_HOLDS_DATA)
+    withdrawn = Consent.objects.filter(
+        withdrawn_at__isnull=False,
+        employee__in=holding.filter(progress=Progress.WITHDRAWN).values("pk"),
+    ).aggregate(first=Min("withdrawn_at"))["first"]
+    left = holding.filter(is_active=False, deactivated_at__isnull=False).aggregate(
+        first=Min("deactivated_at")
+    )["first"]
+    first = min((time for time in (withdrawn, left) if time is not None), default=None)
+    return first + timedelta(days=organization.retention_days) if first is not None else None
+
+
+def retention_mark(*, since: datetime) -> None:
+    """Someone left or withdrew at ``since``: their data is due for erasure after the
+    organization's retention (call it in the transaction that records it)."""
+    organization = organization_current()
+    if organization is not None:
+        due_work_mark(kind=DueKind.RETENTION, at=since + timedelta(days=organization.retention_days))
 
 
 def retention_erase() -> int:
@@ -30,9 +60,7 @@ def retention_erase() -> int:
         Employee.objects.filter(
             Q(pk__in=withdrawn, progress=Progress.WITHDRAWN) | Q(is_active=False, deactivated_at__lte=cutoff)
         )
-        .filter(
-            Q(mobile__isnull=False) | Q(status_records__isnull=False) | Q(vaccination_status__isnull=False)
-        )
+        .filter(_HOLDS_DATA)
         .distinct()
     )
     touched = 0

@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tenants.selectors import organization_current
-from verification import events
 from verification.account.forms import SettingsForm
 from verification.account.permissions import OWNERS, role_required
+from verification.account.services import organization_settings_save
 
 
 @role_required(*OWNERS)
@@ -21,8 +21,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = SettingsForm(request.POST or None, instance=organization)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        events.organization_settings_changed(actor=request.user, fields=sorted(form.changed_data))
+        organization_settings_save(form=form, actor=request.user)
         messages.success(request, _("Settings saved."))
         return redirect("account:settings")
     return render(request, "account/settings.html", {"form": form})

@@ -12,16 +12,19 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_mark
 from verification import events
 from verification.employees.imports.checking import Counts, ErrorLog, check_rows, classify, existing_employees
 from verification.employees.imports.columns import HEADER_KEY_CHARS, TEMPLATE_EXAMPLE, TEMPLATE_HEADERS
@@ -67,12 +70,14 @@ def import_job_create(*, filename: str, content: bytes, actor: Actor = None) -> 
     file_kind(filename, content)
     rows = estimate_rows(filename, content)
     user = actor if actor is not None and actor.is_authenticated else None
-    job = ImportJob.objects.create(
-        filename=filename[-255:],
-        content=content,
-        created_by=user,  # type: ignore[misc]  # the organization's user model
-        total_rows=0,
-    )
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            filename=filename[-255:],
+            content=content,
+            created_by=user,  # type: ignore[misc]  # the organization's user model
+            total_rows=0,
+        )
+        due_work_mark(kind=DueKind.IMPORTS, at=job.created_at + UNCONFIRMED_KEPT_FOR)
     _start_check(job, rows)
     return job
 
@@ -303,6 +308,21 @@ def import_jobs_expire(*, older_than: timedelta = UNCONFIRMED_KEPT_FOR) -> int:
         content=b"",
     )
     return cancelled + failed
+
+
+def import_jobs_next_due(*, older_than: timedelta = UNCONFIRMED_KEPT_FOR) -> datetime | None:
+    """When ``import_jobs_expire`` next has a job to drop (None: no job still holds a file)."""
+    # Every status import_jobs_expire acts on (a job still holding its file).
+    waiting = (
+        ImportJob.Status.UPLOADED,
+        ImportJob.Status.MAPPING,
+        ImportJob.Status.VALIDATED,
+        ImportJob.Status.VALIDATING,
+        ImportJob.Status.CONFIRMED,
+        ImportJob.Status.IMPORTING,
+    )
+    first = ImportJob.objects.filter(status__in=waiting).aggregate(first=Min("created_at"))["first"]
+    return first + older_than if first is not None else None
 
 
 def import_job_run(*, job_id: int) -> None:

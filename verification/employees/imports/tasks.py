@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from tenants.duework import Kind as DueKind
+from tenants.duework import due_work_settle
 from verification.employees.imports.services import import_job_run, import_job_validate, import_jobs_expire
 from verification.queue import Task
 
@@ -20,4 +22,6 @@ def import_job_run_task(job_id: int) -> None:
 
 @shared_task(name=Task.IMPORT_JOBS_EXPIRE)
 def import_jobs_expire_task() -> int:
-    return import_jobs_expire()
+    expired = import_jobs_expire()
+    due_work_settle(kind=DueKind.IMPORTS)
+    return expired
