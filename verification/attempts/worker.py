@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from verification import events, ratelimit
@@ -35,6 +38,7 @@ from verification.phones import national
 from verification.providers.base import Method
 from verification.providers.kycvs import get_provider
 from verification.providers.kycvs.protocol import (
+    AccessToken,
     BadSignature,
     InvalidRequest,
     NotFound,
@@ -54,6 +58,33 @@ logger = logging.getLogger(__name__)
 
 # How long a worker waits for a slot of the provider's quota before rescheduling instead.
 PROVIDER_SLOT_WAIT_S = 20
+#: How many times a write after a provider call is tried (on a fresh database connection each
+#: time after the first), and the pause before each new try (seconds, times the try's number).
+SAVE_TRIES = 4
+SAVE_PAUSE_S = 0.25
+
+T = TypeVar("T")
+
+
+def _saved_despite_drops(write: Callable[[], T]) -> T:
+    """Run ``write`` (one transaction of its own); if the database connection failed under it
+    (a restart, a failover, ``pg_terminate_backend``), close it and run ``write`` again on a
+    new one, up to ``SAVE_TRIES`` times.
+
+    For what the provider answered and is held only in this process's memory until saved.
+    ``write`` must be safe to run again: in one transaction, it either saved everything or
+    nothing, and it checks the row's state before it writes.
+    """
+    for tried in range(1, SAVE_TRIES + 1):
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            if tried == SAVE_TRIES or connection.in_atomic_block:
+                raise
+            logger.warning("database connection lost while saving a provider's answer; reconnecting")
+            connection.close()
+            time.sleep(SAVE_PAUSE_S * tried)
+    raise AssertionError("unreachable")
 
 
 def _wait_for_provider_slot(attempt_id: int) -> Retry | None:
@@ -129,7 +160,13 @@ def attempt_send_otp(*, attempt_id: int) -> Retry | None:
 
 
 def attempt_confirm_otp(*, attempt_id: int) -> Retry | None:
-    """Confirm the submitted OTP with the provider, at most once per OTP, then fetch the status."""
+    """Confirm the submitted OTP with the provider, at most once per OTP, then fetch the status.
+
+    Everything the step needs is read before the claim, so that nothing but the provider's
+    call lies between the claim and the call. What the provider answered (the token above
+    all: it lives 15 minutes, and the OTP that got it cannot be confirmed again) is saved in
+    one transaction, tried again on a fresh connection if the database connection dropped.
+    """
     existing = VerificationAttempt.objects.filter(pk=attempt_id).only("state", "token").first()
     if existing is None or existing.state != State.OTP_SUBMITTED:
         return None
@@ -138,27 +175,81 @@ def attempt_confirm_otp(*, attempt_id: int) -> Retry | None:
     waiting = _wait_for_provider_slot(attempt_id)
     if waiting:
         return waiting
+    attempt = VerificationAttempt.objects.select_related("consent").filter(pk=attempt_id).first()
+    if attempt is None or attempt.state != State.OTP_SUBMITTED or attempt.token or attempt.confirm_started_at:
+        return None
+    if not attempt.consent.is_active:
+        return None
     now = timezone.now()
+    otp, txn_id = attempt.otp, attempt.txn_id
     # The claim: only one worker, once, gets to call confirm for this OTP.
     claimed = VerificationAttempt.objects.filter(
         pk=attempt_id, state=State.OTP_SUBMITTED, confirm_started_at__isnull=True, token__isnull=True
     ).update(confirm_started_at=now)
     if not claimed:
         return None
-    attempt = VerificationAttempt.objects.select_related("consent__invitation").get(pk=attempt_id)
-    if not attempt.consent.is_active:
-        return None
-    if attempt.otp_expires_at is None or attempt.otp_expires_at <= now or not attempt.otp:
+    if attempt.otp_expires_at is None or attempt.otp_expires_at <= now or not otp:
+        return _saved_despite_drops(
+            lambda: _confirm_outcome_save(attempt_id, claimed_at=now, access=None, error=None)
+        )[1]
+    access: AccessToken | None = None
+    error: ProviderError | None = None
+    try:
+        access = get_provider().confirm_otp(txn_id=txn_id, otp=otp)
+    except ProviderError as exc:
+        error = exc
+    found, retry = _saved_despite_drops(
+        lambda: _confirm_outcome_save(attempt_id, claimed_at=now, access=access, error=error)
+    )
+    if found and access is not None:
+        return attempt_fetch_status(attempt_id=attempt_id)
+    return retry
+
+
+def _confirm_outcome_save(
+    attempt_id: int, *, claimed_at: datetime, access: AccessToken | None, error: ProviderError | None
+) -> tuple[bool, Retry | None]:
+    """Save what confirming the OTP of the attempt claimed at ``claimed_at`` came to, in one
+    transaction (so that a dropped connection leaves nothing half-saved, and it can run again).
+
+    ``access`` (the provider's token) or ``error`` (what it answered instead); neither: the
+    OTP had died before it could be sent. Returns (the claim was still ours, the retry).
+    """
+    with transaction.atomic():
+        attempt = (
+            VerificationAttempt.objects.select_for_update(of=("self",))
+            .select_related("consent__invitation")
+            .filter(pk=attempt_id)
+            .first()
+        )
+        if (
+            attempt is None
+            or attempt.state != State.OTP_SUBMITTED
+            or attempt.confirm_started_at != claimed_at
+        ):
+            return False, None  # withdrawn, or the sweep gave the claim up meanwhile
+        if access is not None:
+            attempt.token = access.token
+            attempt.token_expires_at = timezone.now() + timedelta(seconds=access.expires_in_s)
+            attempt.otp = None  # confirmed: the OTP is of no further use
+            attempt.retries = 0
+            attempt.next_action_at = timezone.now()
+            attempt.save()
+            return True, None
+        return True, _confirm_refused(attempt, error)
+
+
+def _confirm_refused(attempt: VerificationAttempt, error: ProviderError | None) -> Retry | None:
+    """The provider did not give a token (``error``), or the OTP died first (None)."""
+    if error is None:
         attempt_expire(attempt, reason="otp_expired_before_confirm")
         return None
-    try:
-        access = get_provider().confirm_otp(txn_id=attempt.txn_id, otp=attempt.otp)
-    except WrongOtp as exc:
+    if isinstance(error, WrongOtp):
         attempt.wrong_otps += 1
         # CoWIN does not say how many tries are left: our own count decides, and the
         # provider's, when it gives one, can only lower it.
         left = max(0, settings.MAX_WRONG_OTPS - attempt.wrong_otps)
-        attempt.tries_left = left if exc.tries_left is None else min(exc.tries_left, left)
+        attempt.tries_left = left if error.tries_left is None else min(error.tries_left, left)
         events.otp_rejected(attempt, tries_left=attempt.tries_left)
         if invitation_lock_if_too_many_wrong(attempt):
             return None
@@ -172,33 +263,25 @@ def attempt_confirm_otp(*, attempt_id: int) -> Retry | None:
         attempt.next_action_at = attempt.otp_expires_at
         attempt.save()
         return None
-    except OtpExpired:
+    if isinstance(error, OtpExpired):
         attempt_expire(attempt, reason="provider_otp_expired")
         return None
-    except (RateLimited, UpstreamUnavailable) as exc:
+    if isinstance(error, RateLimited | UpstreamUnavailable):
         # The provider answered "not now" (or did not answer): release the claim and retry
         # while the OTP lives. See docs/provider.md on what a timeout can and cannot mean.
         attempt.confirm_started_at = None
-        minimum = exc.retry_after_s if isinstance(exc, RateLimited) else 0
+        minimum = error.retry_after_s if isinstance(error, RateLimited) else 0
         retry = attempt_retry_schedule(
-            attempt, step="confirm_otp", reason=exc.code, deadline=attempt.otp_expires_at, minimum_s=minimum
+            attempt, step="confirm_otp", reason=error.code, deadline=attempt.otp_expires_at, minimum_s=minimum
         )
         if retry is None:
             attempt_expire(
-                attempt, reason=f"confirm_otp:{exc.code}:otp_life_over", code=ErrorCode.SERVICE_BUSY
+                attempt, reason=f"confirm_otp:{error.code}:otp_life_over", code=ErrorCode.SERVICE_BUSY
             )
         return retry
-    except ProviderError as exc:
-        logger.error("provider refused an OTP confirmation: %s (attempt %s)", exc.code, attempt_id)
-        attempt_fail(attempt, code=ErrorCode.FAILED, reason=f"confirm_otp:{exc.code}")
-        return None
-    attempt.token = access.token
-    attempt.token_expires_at = timezone.now() + timedelta(seconds=access.expires_in_s)
-    attempt.otp = None  # confirmed: the OTP is of no further use
-    attempt.retries = 0
-    attempt.next_action_at = timezone.now()
-    attempt.save()
-    return attempt_fetch_status(attempt_id=attempt_id)
+    logger.error("provider refused an OTP confirmation: %s (attempt %s)", error.code, attempt.pk)
+    attempt_fail(attempt, code=ErrorCode.FAILED, reason=f"confirm_otp:{error.code}")
+    return None
 
 
 def attempt_fetch_status(*, attempt_id: int) -> Retry | None:
@@ -238,7 +321,9 @@ def attempt_fetch_status(*, attempt_id: int) -> Retry | None:
     except ProviderError as exc:
         attempt_fail(attempt, code=ErrorCode.FAILED, reason=f"fetch_status:{exc.code}")
         return None
-    attempt_status_record(attempt_id=attempt_id, signed=signed)
+    # The signed answer lives only in memory until it is stored: a dropped connection is
+    # reconnected, not a reason to ask the provider again.
+    _saved_despite_drops(lambda: attempt_status_record(attempt_id=attempt_id, signed=signed))
     return None
 
 
