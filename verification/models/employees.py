@@ -10,6 +10,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from verification.crypto import EncryptedTextField
+from verification.models.choices import ChoiceLabels
 from verification.providers.base import Method, VaccinationStatus
 
 
@@ -28,7 +29,7 @@ class Progress(models.TextChoices):
     FAILED = "failed", _("Verification failed")
 
 
-class Employee(models.Model):
+class Employee(ChoiceLabels, models.Model):
     code = models.CharField(_("employee code"), max_length=40, unique=True)
     full_name = models.CharField(_("full name"), max_length=150)
     email = models.EmailField(_("email"), db_index=True)
