@@ -162,24 +162,23 @@ def attempt_send_otp(*, attempt_id: int) -> Retry | None:
 def attempt_confirm_otp(*, attempt_id: int) -> Retry | None:
     """Confirm the submitted OTP with the provider, at most once per OTP, then fetch the status.
 
-    Everything the step needs is read before the claim, so that nothing but the provider's
-    call lies between the claim and the call. What the provider answered (the token above
-    all: it lives 15 minutes, and the OTP that got it cannot be confirmed again) is saved in
-    one transaction, tried again on a fresh connection if the database connection dropped.
+    Everything the step needs is read (once) before the claim, so that nothing but the
+    provider's call lies between the claim and the call. What the provider answered (the
+    token above all: it lives 15 minutes, and the OTP that got it cannot be confirmed again)
+    is saved in one statement or one transaction, tried again on a fresh connection if the
+    database connection dropped; the status is then fetched with the token in hand.
     """
-    existing = VerificationAttempt.objects.filter(pk=attempt_id).only("state", "token").first()
-    if existing is None or existing.state != State.OTP_SUBMITTED:
+    # One read for everything the step needs (the row and its consent).
+    attempt = VerificationAttempt.objects.select_related("consent").filter(pk=attempt_id).first()
+    if attempt is None or attempt.state != State.OTP_SUBMITTED:
         return None
-    if existing.token:
+    if attempt.token:
         return attempt_fetch_status(attempt_id=attempt_id)
+    if attempt.confirm_started_at is not None or not attempt.consent.is_active:
+        return None  # another delivery has the claim (the sweep ends it if it died), or withdrawn
     waiting = _wait_for_provider_slot(attempt_id)
     if waiting:
         return waiting
-    attempt = VerificationAttempt.objects.select_related("consent").filter(pk=attempt_id).first()
-    if attempt is None or attempt.state != State.OTP_SUBMITTED or attempt.token or attempt.confirm_started_at:
-        return None
-    if not attempt.consent.is_active:
-        return None
     now = timezone.now()
     otp, txn_id = attempt.otp, attempt.txn_id
     # The claim: only one worker, once, gets to call confirm for this OTP.
@@ -189,54 +188,54 @@ def attempt_confirm_otp(*, attempt_id: int) -> Retry | None:
     if not claimed:
         return None
     if attempt.otp_expires_at is None or attempt.otp_expires_at <= now or not otp:
-        return _saved_despite_drops(
-            lambda: _confirm_outcome_save(attempt_id, claimed_at=now, access=None, error=None)
-        )[1]
-    access: AccessToken | None = None
-    error: ProviderError | None = None
+        return _saved_despite_drops(lambda: _confirm_outcome_save(attempt_id, claimed_at=now, error=None))
+    refusal: ProviderError | None = None
     try:
         access = get_provider().confirm_otp(txn_id=txn_id, otp=otp)
     except ProviderError as exc:
-        error = exc
-    found, retry = _saved_despite_drops(
-        lambda: _confirm_outcome_save(attempt_id, claimed_at=now, access=access, error=error)
+        refusal = exc
+    if refusal is not None:
+        return _saved_despite_drops(lambda: _confirm_outcome_save(attempt_id, claimed_at=now, error=refusal))
+    if not _saved_despite_drops(lambda: _token_save(attempt_id, claimed_at=now, access=access)):
+        return None  # withdrawn, or the sweep gave the claim up meanwhile
+    return attempt_fetch_status(attempt_id=attempt_id, token=access.token)
+
+
+def _token_save(attempt_id: int, *, claimed_at: datetime, access: AccessToken) -> bool:
+    """Save the provider's token on the attempt claimed at ``claimed_at``; False if the claim
+    is no longer ours. One UPDATE: saved whole or not at all, and the same again if run twice."""
+    now = timezone.now()
+    return bool(
+        VerificationAttempt.objects.filter(
+            pk=attempt_id, state=State.OTP_SUBMITTED, confirm_started_at=claimed_at
+        ).update(
+            token=access.token,
+            token_expires_at=now + timedelta(seconds=access.expires_in_s),
+            otp=None,  # confirmed: the OTP is of no further use
+            retries=0,
+            next_action_at=now,
+            updated_at=now,
+        )
     )
-    if found and access is not None:
-        return attempt_fetch_status(attempt_id=attempt_id)
-    return retry
 
 
 def _confirm_outcome_save(
-    attempt_id: int, *, claimed_at: datetime, access: AccessToken | None, error: ProviderError | None
-) -> tuple[bool, Retry | None]:
-    """Save what confirming the OTP of the attempt claimed at ``claimed_at`` came to, in one
-    transaction (so that a dropped connection leaves nothing half-saved, and it can run again).
+    attempt_id: int, *, claimed_at: datetime, error: ProviderError | None
+) -> Retry | None:
+    """Save why confirming the OTP of the attempt claimed at ``claimed_at`` gave no token, in
+    one transaction (a dropped connection leaves nothing half-saved, and it can run again).
 
-    ``access`` (the provider's token) or ``error`` (what it answered instead); neither: the
-    OTP had died before it could be sent. Returns (the claim was still ours, the retry).
+    ``error``: what the provider answered instead; None: the OTP died before it was sent.
+    Nothing is saved if the claim is no longer ours (withdrawn, or the sweep gave it up).
     """
     with transaction.atomic():
         attempt = (
             VerificationAttempt.objects.select_for_update(of=("self",))
             .select_related("consent__invitation")
-            .filter(pk=attempt_id)
+            .filter(pk=attempt_id, state=State.OTP_SUBMITTED, confirm_started_at=claimed_at)
             .first()
         )
-        if (
-            attempt is None
-            or attempt.state != State.OTP_SUBMITTED
-            or attempt.confirm_started_at != claimed_at
-        ):
-            return False, None  # withdrawn, or the sweep gave the claim up meanwhile
-        if access is not None:
-            attempt.token = access.token
-            attempt.token_expires_at = timezone.now() + timedelta(seconds=access.expires_in_s)
-            attempt.otp = None  # confirmed: the OTP is of no further use
-            attempt.retries = 0
-            attempt.next_action_at = timezone.now()
-            attempt.save()
-            return True, None
-        return True, _confirm_refused(attempt, error)
+        return None if attempt is None else _confirm_refused(attempt, error)
 
 
 def _confirm_refused(attempt: VerificationAttempt, error: ProviderError | None) -> Retry | None:
@@ -284,53 +283,69 @@ def _confirm_refused(attempt: VerificationAttempt, error: ProviderError | None) 
     return None
 
 
-def attempt_fetch_status(*, attempt_id: int) -> Retry | None:
-    """Fetch, verify and store the signed status; one status record per attempt."""
-    attempt = VerificationAttempt.objects.filter(pk=attempt_id).first()
-    if attempt is None or attempt.state != State.OTP_SUBMITTED or not attempt.token:
-        return None
+def attempt_fetch_status(*, attempt_id: int, token: str | None = None) -> Retry | None:
+    """Fetch, verify and store the signed status; one status record per attempt.
+
+    ``token``: the one the confirm step has just saved (the row is not read again for it).
+    """
+    if token is None:
+        row = VerificationAttempt.objects.filter(pk=attempt_id).only("state", "token").first()
+        if row is None or row.state != State.OTP_SUBMITTED or not row.token:
+            return None
+        token = row.token
     waiting = _wait_for_provider_slot(attempt_id)
     if waiting:
         return waiting
     try:
-        signed = get_provider().fetch_status(token=attempt.token)
-    except (RateLimited, UpstreamUnavailable) as exc:
-        minimum = exc.retry_after_s if isinstance(exc, RateLimited) else 0
-        retry = attempt_retry_schedule(
-            attempt,
-            step="fetch_status",
-            reason=exc.code,
-            deadline=attempt.token_expires_at,
-            minimum_s=minimum,
-        )
-        if retry is None:
-            attempt_expire(
-                attempt, reason=f"fetch_status:{exc.code}:token_life_over", code=ErrorCode.SERVICE_BUSY
-            )
-        return retry
-    except TokenExpired:
-        attempt_expire(attempt, reason="token_expired")
-        return None
-    except NotFound:
-        attempt_fail(attempt, code=ErrorCode.NOT_FOUND, reason="not_found")
-        return None
-    except BadSignature:
-        logger.warning("status answer failed signature verification (attempt %s)", attempt_id)
-        attempt_fail(attempt, code=ErrorCode.FAILED, reason="bad_signature")
-        return None
+        signed = get_provider().fetch_status(token=token)
     except ProviderError as exc:
-        attempt_fail(attempt, code=ErrorCode.FAILED, reason=f"fetch_status:{exc.code}")
-        return None
+        return _fetch_refused(attempt_id, exc)
     # The signed answer lives only in memory until it is stored: a dropped connection is
     # reconnected, not a reason to ask the provider again.
     _saved_despite_drops(lambda: attempt_status_record(attempt_id=attempt_id, signed=signed))
     return None
 
 
+def _fetch_refused(attempt_id: int, error: ProviderError) -> Retry | None:
+    """The provider gave no status for the attempt's token: retry, expire or fail it."""
+    attempt = VerificationAttempt.objects.filter(pk=attempt_id, state=State.OTP_SUBMITTED).first()
+    if attempt is None or not attempt.token:
+        return None  # another delivery ended it meanwhile
+    if isinstance(error, RateLimited | UpstreamUnavailable):
+        minimum = error.retry_after_s if isinstance(error, RateLimited) else 0
+        retry = attempt_retry_schedule(
+            attempt,
+            step="fetch_status",
+            reason=error.code,
+            deadline=attempt.token_expires_at,
+            minimum_s=minimum,
+        )
+        if retry is None:
+            attempt_expire(
+                attempt, reason=f"fetch_status:{error.code}:token_life_over", code=ErrorCode.SERVICE_BUSY
+            )
+        return retry
+    if isinstance(error, TokenExpired):
+        attempt_expire(attempt, reason="token_expired")
+    elif isinstance(error, NotFound):
+        attempt_fail(attempt, code=ErrorCode.NOT_FOUND, reason="not_found")
+    elif isinstance(error, BadSignature):
+        logger.warning("status answer failed signature verification (attempt %s)", attempt_id)
+        attempt_fail(attempt, code=ErrorCode.FAILED, reason="bad_signature")
+    else:
+        attempt_fail(attempt, code=ErrorCode.FAILED, reason=f"fetch_status:{error.code}")
+    return None
+
+
 def attempt_status_record(*, attempt_id: int, signed: SignedStatus) -> None:
     """Store the signed status KYC-VS answered for the attempt, once."""
     with transaction.atomic():
-        attempt = VerificationAttempt.objects.select_for_update().select_related("consent").get(pk=attempt_id)
+        # The employee too: the audit event names them (and their row is updated here anyway).
+        attempt = (
+            VerificationAttempt.objects.select_for_update()
+            .select_related("consent", "employee")
+            .get(pk=attempt_id)
+        )
         if attempt.state != State.OTP_SUBMITTED:
             return  # another delivery stored it, or consent was withdrawn meanwhile
         if not attempt.consent.is_active:
