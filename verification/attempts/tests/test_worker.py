@@ -211,4 +211,3 @@ def test_a_token_held_when_the_database_connection_drops_is_saved_on_a_new_conne
     after = provider_stats(sandbox)
     assert after["confirm_calls"] - before["confirm_calls"] == 1
     assert after["repeat_confirms"] == 0
-
