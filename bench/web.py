@@ -17,12 +17,17 @@ records an ``employee.viewed`` audit event, as every look does).
 
 * ``web_rps``: responses per second; ``web_p95_ms``: their 95th percentile latency as the
   client measured it (waiting for a server thread included). Per-page p50/p95 in the note.
+* ``web_notice_rps`` / ``web_notice_p95_ms``: the employee's notice page alone (``NOTICE``),
+  and ``web_directory_rps`` / ``web_directory_p95_ms``: HR's four directory pages alone
+  (``DIRECTORY``), each its own mix, so that neither waits behind the other's requests.
 * ``web_baseline_rps`` / ``web_baseline_p95_ms`` (baseline): the public landing page, the
   cheapest page through the whole middleware stack (tenant lookup, session, CSP, template),
   same server, same concurrency.
 
-After a warm-up, each mix runs ``DURATION_S`` seconds in all, in ``ROUNDS`` turns that
-alternate with the other's, so that a busy moment of the machine weighs on both. A rate
+The employee table gets ``VACUUM ANALYZE`` after the COPY, as autovacuum does soon after a
+bulk load (without it no index-only scan pays off). After a warm-up, each mix runs
+``DURATION_S`` seconds in all, in ``ROUNDS`` turns that alternate with the others', so that
+a busy moment of the machine weighs on all. A rate
 counts the responses that arrived within the turns.
 
 Any response other than 2xx fails the topic: a benchmark of error pages is worthless. The
