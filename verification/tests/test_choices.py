@@ -24,7 +24,10 @@ def test_every_label_is_djangos_own_in_the_active_language(model, language):  # 
             display = getattr(model, f"get_{field.name}_display")
             for value, _label in [*field.flatchoices, ("not-a-choice", "")]:
                 row = model(**{field.attname: value})
-                assert display(row) == models.Model._get_FIELD_display(row, field), (field.name, value)
+                assert display(row) == models.Model._get_FIELD_display(row, field), (  # type: ignore[attr-defined]
+                    field.name,
+                    value,
+                )
 
 
 def test_a_label_changes_with_the_language_of_the_moment():
