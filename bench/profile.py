@@ -4,13 +4,16 @@ The same data as ``bench.web`` (a bench organization with 100,000 employees COPY
 them invited through the service), the same requests (an employee's notice page, HR's search,
 filter, later page and employee detail, the landing page), through ``django.test.Client`` and
 the whole middleware stack with DEBUG off; the owner signs in through the login form and a
-backup code, as in ``bench.web``. Each page is requested once to warm up, then once under
-pyinstrument, counting:
+backup code, as in ``bench.web``, and the employee table gets ``VACUUM ANALYZE`` as there.
+Each page is requested once to warm up, ``REPEATS`` times timed (the median is reported),
+once with its queries and Redis commands counted, and ``PROFILED`` times under pyinstrument.
+The connection is put back on the public schema between requests, so each pays its switch to
+the organization, as a server thread's first request for it does. Reported per page:
 
-* database queries (how many, their summed time, the slowest ones' SQL, shortened);
+* database queries (how many, their summed time by the query log, the slowest ones' SQL);
 * Redis round trips (every command redis-py sends, by command name);
-* the time in template rendering, middleware before the view, session and audit writes, read
-  from the profile (pyinstrument's tree, written beside the summary).
+* the shares of view code (queries included), template rendering, middleware and the rest,
+  tenant lookup, session and audit writes, read from the profile.
 
 The summary, each page's queries (``<page>.sql.txt``) and its pyinstrument text tree (and
 session, for ``pyinstrument --load``) go to ``bench/out/profile/``. Not part of
