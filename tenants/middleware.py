@@ -17,6 +17,7 @@ host.
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
@@ -42,6 +43,9 @@ class TenantMainMiddleware(BaseTenantMiddleware):
         request.tenant = tenant  # type: ignore[attr-defined]
         if _already_at(tenant.schema_name):
             connection.tenant = tenant  # type: ignore[attr-defined]  # the fresh row, same search path
+            # As set_tenant does: content type ids differ between the public schema and the
+            # organizations', and the cache is shared by the process's threads.
+            ContentType.objects.clear_cache()
         else:
             connection.set_tenant(tenant)  # type: ignore[attr-defined]
         self.setup_url_routing(request)
