@@ -53,6 +53,7 @@ from bench.server import Server, web_server
 from bench.throwaway import bench_organization
 from bench.worker import Worker, worker_start, worker_stop
 from tenants.models import Organization
+from verification.models import VerificationAttempt
 
 CONCURRENCY = 4
 SETUP_TIMEOUT_S = 120
@@ -71,7 +72,9 @@ class Harness:
         self.application_name = f"tika-faults-worker-{run}"
         self.worker = self.worker_start()
         self.organization: Organization | None = None  # swept while set
+        self.batch: Batch | None = None  # the current scenario's attempts
         self.worker_restarts = 0  # by check(), in the current scenario
+        self.kills_inside_confirm = 0  # by kill9_worker(), in the current scenario
 
     def worker_start(self) -> Worker:
         env = {**self.server.env, "PGAPPNAME": self.application_name}
@@ -92,8 +95,24 @@ class Harness:
     def kill9_worker(self) -> None:
         os.killpg(self.worker.process.pid, signal.SIGKILL)
         self.worker.process.wait()
+        self.kills_inside_confirm += self.confirms_in_flight()
         worker_stop(self.worker)
         self.worker = self.worker_start()
+
+    def confirms_in_flight(self) -> int:
+        """Attempts of the current batch whose confirm is claimed and has no token saved: with
+        the worker dead, the ones it killed inside the provider's confirm call (the step
+        reads everything before its claim, so the call follows the claim at once). Their
+        OTP may have been used: they can only end as interrupted."""
+        if self.batch is None or self.organization is None:
+            return 0
+        with tenant_context(self.organization):
+            return VerificationAttempt.objects.filter(
+                pk__in=self.batch.ids,
+                state=VerificationAttempt.State.OTP_SUBMITTED,
+                confirm_started_at__isnull=False,
+                token__isnull=True,
+            ).count()
 
     def redis_flush(self) -> None:
         self.ours.flushall()
@@ -175,12 +194,13 @@ def scenario_run(harness: Harness, scenario: Scenario, count: int) -> dict[str, 
     started = time.monotonic()
     harness.sandbox.reset()
     harness.worker_restarts = 0
+    harness.kills_inside_confirm = 0
     with bench_organization() as organization:
         harness.organization = organization
         try:
             if scenario.faults:
                 harness.sandbox.faults(**scenario.faults)
-            batch = batch_start(organization, count)
+            batch = harness.batch = batch_start(organization, count)
             wait_until(lambda: otps_sent(batch), timeout=SETUP_TIMEOUT_S, what="OTPs", check=harness.check)
             otps_submit(batch, harness.sandbox.otps())
             if scenario.faults_later:
@@ -197,8 +217,11 @@ def scenario_run(harness: Harness, scenario: Scenario, count: int) -> dict[str, 
             harness.sandbox.faults()
             counts = _counts(batch, harness.sandbox.stats())
             counts["worker_restarts"] = harness.worker_restarts
+            if Harness.kill9_worker in (action for _, action in scenario.triggers):
+                counts["kills_inside_confirm"] = harness.kills_inside_confirm
         finally:
             harness.organization = None
+            harness.batch = None
     counts["seconds"] = round(time.monotonic() - started, 1)
     return counts
 

@@ -104,11 +104,15 @@ class Batch:
             return dict(VerificationAttempt.objects.filter(pk__in=self.ids).values_list("pk", "state"))
 
 
-def batch_start(organization: Organization, count: int) -> Batch:
-    """Make ``count`` consenting employees and start verifying each (the OTP requests are queued)."""
+def batch_start(organization: Organization, count: int, *, first: int = 0) -> Batch:
+    """Make ``count`` consenting employees and start verifying each (the OTP requests are queued).
+
+    ``first``: the number of the first (codes and mobiles follow from it), for a second batch
+    in the same organization.
+    """
     mobiles: dict[int, str] = {}
     with tenant_context(organization):
-        for i in range(count):
+        for i in range(first, first + count):
             mobile = str(FIRST_MOBILE + i)
             name = f"Bench Employee {i}"
             # The number on file: the usual road (another number would await HR's review).

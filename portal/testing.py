@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 OWNER_PASSWORD = "correct-horse-battery-9"
 
@@ -81,3 +82,10 @@ def signed_in(org: OrgFixture, email: str | None = None, *, second_factor: bool 
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             session.save()
     return client
+
+
+def data_queries(captured: CaptureQueriesContext) -> list[str]:
+    """The SQL captured (a ``CaptureQueriesContext``), without ``SET search_path``: whether a
+    request needs one depends on which schema the connection was left at before it
+    (tenants.middleware keeps it when it is already right), not on what the request does."""
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET search_path")]

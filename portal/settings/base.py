@@ -110,7 +110,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    # django-tenants' middleware without its two SET search_path per request (tenants/middleware.py).
+    "tenants.middleware.TenantMainMiddleware",
     "tenants.middleware.OrganizationTimeZoneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -207,7 +208,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # keep reconnecting: the broker comes back
+# A lost broker connection (Redis restarted) does not stop the tasks under way: a confirm in
+# the middle of the provider's call finishes and saves its token. Cancelling it (True) threw
+# that token away, and the OTP it used cannot be confirmed again (found by `make faults`).
+# Tasks are idempotent, so a message the broker still holds and redelivers does no harm.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # An unacknowledged task is redelivered after this long. Every countdown and retry delay
 # must stay below it (checked by `portal.checks`), or a waiting task is delivered twice.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)

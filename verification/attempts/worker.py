@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from verification import events, ratelimit
@@ -35,6 +38,7 @@ from verification.phones import national
 from verification.providers.base import Method
 from verification.providers.kycvs import get_provider
 from verification.providers.kycvs.protocol import (
+    AccessToken,
     BadSignature,
     InvalidRequest,
     NotFound,
@@ -54,6 +58,33 @@ logger = logging.getLogger(__name__)
 
 # How long a worker waits for a slot of the provider's quota before rescheduling instead.
 PROVIDER_SLOT_WAIT_S = 20
+#: How many times a write after a provider call is tried (on a fresh database connection each
+#: time after the first), and the pause before each new try (seconds, times the try's number).
+SAVE_TRIES = 4
+SAVE_PAUSE_S = 0.25
+
+T = TypeVar("T")
+
+
+def _saved_despite_drops(write: Callable[[], T]) -> T:
+    """Run ``write`` (one transaction of its own); if the database connection failed under it
+    (a restart, a failover, ``pg_terminate_backend``), close it and run ``write`` again on a
+    new one, up to ``SAVE_TRIES`` times.
+
+    For what the provider answered and is held only in this process's memory until saved.
+    ``write`` must be safe to run again: in one transaction, it either saved everything or
+    nothing, and it checks the row's state before it writes.
+    """
+    for tried in range(1, SAVE_TRIES + 1):
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            if tried == SAVE_TRIES or connection.in_atomic_block:
+                raise
+            logger.warning("database connection lost while saving a provider's answer; reconnecting")
+            connection.close()
+            time.sleep(SAVE_PAUSE_S * tried)
+    raise AssertionError("unreachable")
 
 
 def _wait_for_provider_slot(attempt_id: int) -> Retry | None:
@@ -129,36 +160,95 @@ def attempt_send_otp(*, attempt_id: int) -> Retry | None:
 
 
 def attempt_confirm_otp(*, attempt_id: int) -> Retry | None:
-    """Confirm the submitted OTP with the provider, at most once per OTP, then fetch the status."""
-    existing = VerificationAttempt.objects.filter(pk=attempt_id).only("state", "token").first()
-    if existing is None or existing.state != State.OTP_SUBMITTED:
+    """Confirm the submitted OTP with the provider, at most once per OTP, then fetch the status.
+
+    Everything the step needs is read (once) before the claim, so that nothing but the
+    provider's call lies between the claim and the call. What the provider answered (the
+    token above all: it lives 15 minutes, and the OTP that got it cannot be confirmed again)
+    is saved in one statement or one transaction, tried again on a fresh connection if the
+    database connection dropped; the status is then fetched with the token in hand.
+    """
+    # One read for everything the step needs (the row and its consent).
+    attempt = VerificationAttempt.objects.select_related("consent").filter(pk=attempt_id).first()
+    if attempt is None or attempt.state != State.OTP_SUBMITTED:
         return None
-    if existing.token:
+    if attempt.token:
         return attempt_fetch_status(attempt_id=attempt_id)
+    if attempt.confirm_started_at is not None or not attempt.consent.is_active:
+        return None  # another delivery has the claim (the sweep ends it if it died), or withdrawn
     waiting = _wait_for_provider_slot(attempt_id)
     if waiting:
         return waiting
     now = timezone.now()
+    otp, txn_id = attempt.otp, attempt.txn_id
     # The claim: only one worker, once, gets to call confirm for this OTP.
     claimed = VerificationAttempt.objects.filter(
         pk=attempt_id, state=State.OTP_SUBMITTED, confirm_started_at__isnull=True, token__isnull=True
     ).update(confirm_started_at=now)
     if not claimed:
         return None
-    attempt = VerificationAttempt.objects.select_related("consent__invitation").get(pk=attempt_id)
-    if not attempt.consent.is_active:
-        return None
-    if attempt.otp_expires_at is None or attempt.otp_expires_at <= now or not attempt.otp:
+    if attempt.otp_expires_at is None or attempt.otp_expires_at <= now or not otp:
+        return _saved_despite_drops(lambda: _confirm_outcome_save(attempt_id, claimed_at=now, error=None))
+    refusal: ProviderError | None = None
+    try:
+        access = get_provider().confirm_otp(txn_id=txn_id, otp=otp)
+    except ProviderError as exc:
+        refusal = exc
+    if refusal is not None:
+        return _saved_despite_drops(lambda: _confirm_outcome_save(attempt_id, claimed_at=now, error=refusal))
+    if not _saved_despite_drops(lambda: _token_save(attempt_id, claimed_at=now, access=access)):
+        return None  # withdrawn, or the sweep gave the claim up meanwhile
+    return attempt_fetch_status(attempt_id=attempt_id, token=access.token)
+
+
+def _token_save(attempt_id: int, *, claimed_at: datetime, access: AccessToken) -> bool:
+    """Save the provider's token on the attempt claimed at ``claimed_at``; False if the claim
+    is no longer ours. One UPDATE: saved whole or not at all, and the same again if run twice."""
+    now = timezone.now()
+    return bool(
+        VerificationAttempt.objects.filter(
+            pk=attempt_id, state=State.OTP_SUBMITTED, confirm_started_at=claimed_at
+        ).update(
+            token=access.token,
+            token_expires_at=now + timedelta(seconds=access.expires_in_s),
+            otp=None,  # confirmed: the OTP is of no further use
+            retries=0,
+            next_action_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def _confirm_outcome_save(
+    attempt_id: int, *, claimed_at: datetime, error: ProviderError | None
+) -> Retry | None:
+    """Save why confirming the OTP of the attempt claimed at ``claimed_at`` gave no token, in
+    one transaction (a dropped connection leaves nothing half-saved, and it can run again).
+
+    ``error``: what the provider answered instead; None: the OTP died before it was sent.
+    Nothing is saved if the claim is no longer ours (withdrawn, or the sweep gave it up).
+    """
+    with transaction.atomic():
+        attempt = (
+            VerificationAttempt.objects.select_for_update(of=("self",))
+            .select_related("consent__invitation")
+            .filter(pk=attempt_id, state=State.OTP_SUBMITTED, confirm_started_at=claimed_at)
+            .first()
+        )
+        return None if attempt is None else _confirm_refused(attempt, error)
+
+
+def _confirm_refused(attempt: VerificationAttempt, error: ProviderError | None) -> Retry | None:
+    """The provider did not give a token (``error``), or the OTP died first (None)."""
+    if error is None:
         attempt_expire(attempt, reason="otp_expired_before_confirm")
         return None
-    try:
-        access = get_provider().confirm_otp(txn_id=attempt.txn_id, otp=attempt.otp)
-    except WrongOtp as exc:
+    if isinstance(error, WrongOtp):
         attempt.wrong_otps += 1
         # CoWIN does not say how many tries are left: our own count decides, and the
         # provider's, when it gives one, can only lower it.
         left = max(0, settings.MAX_WRONG_OTPS - attempt.wrong_otps)
-        attempt.tries_left = left if exc.tries_left is None else min(exc.tries_left, left)
+        attempt.tries_left = left if error.tries_left is None else min(error.tries_left, left)
         events.otp_rejected(attempt, tries_left=attempt.tries_left)
         if invitation_lock_if_too_many_wrong(attempt):
             return None
@@ -172,80 +262,90 @@ def attempt_confirm_otp(*, attempt_id: int) -> Retry | None:
         attempt.next_action_at = attempt.otp_expires_at
         attempt.save()
         return None
-    except OtpExpired:
+    if isinstance(error, OtpExpired):
         attempt_expire(attempt, reason="provider_otp_expired")
         return None
-    except (RateLimited, UpstreamUnavailable) as exc:
+    if isinstance(error, RateLimited | UpstreamUnavailable):
         # The provider answered "not now" (or did not answer): release the claim and retry
         # while the OTP lives. See docs/provider.md on what a timeout can and cannot mean.
         attempt.confirm_started_at = None
-        minimum = exc.retry_after_s if isinstance(exc, RateLimited) else 0
+        minimum = error.retry_after_s if isinstance(error, RateLimited) else 0
         retry = attempt_retry_schedule(
-            attempt, step="confirm_otp", reason=exc.code, deadline=attempt.otp_expires_at, minimum_s=minimum
+            attempt, step="confirm_otp", reason=error.code, deadline=attempt.otp_expires_at, minimum_s=minimum
         )
         if retry is None:
             attempt_expire(
-                attempt, reason=f"confirm_otp:{exc.code}:otp_life_over", code=ErrorCode.SERVICE_BUSY
+                attempt, reason=f"confirm_otp:{error.code}:otp_life_over", code=ErrorCode.SERVICE_BUSY
             )
         return retry
-    except ProviderError as exc:
-        logger.error("provider refused an OTP confirmation: %s (attempt %s)", exc.code, attempt_id)
-        attempt_fail(attempt, code=ErrorCode.FAILED, reason=f"confirm_otp:{exc.code}")
-        return None
-    attempt.token = access.token
-    attempt.token_expires_at = timezone.now() + timedelta(seconds=access.expires_in_s)
-    attempt.otp = None  # confirmed: the OTP is of no further use
-    attempt.retries = 0
-    attempt.next_action_at = timezone.now()
-    attempt.save()
-    return attempt_fetch_status(attempt_id=attempt_id)
+    logger.error("provider refused an OTP confirmation: %s (attempt %s)", error.code, attempt.pk)
+    attempt_fail(attempt, code=ErrorCode.FAILED, reason=f"confirm_otp:{error.code}")
+    return None
 
 
-def attempt_fetch_status(*, attempt_id: int) -> Retry | None:
-    """Fetch, verify and store the signed status; one status record per attempt."""
-    attempt = VerificationAttempt.objects.filter(pk=attempt_id).first()
-    if attempt is None or attempt.state != State.OTP_SUBMITTED or not attempt.token:
-        return None
+def attempt_fetch_status(*, attempt_id: int, token: str | None = None) -> Retry | None:
+    """Fetch, verify and store the signed status; one status record per attempt.
+
+    ``token``: the one the confirm step has just saved (the row is not read again for it).
+    """
+    if token is None:
+        row = VerificationAttempt.objects.filter(pk=attempt_id).only("state", "token").first()
+        if row is None or row.state != State.OTP_SUBMITTED or not row.token:
+            return None
+        token = row.token
     waiting = _wait_for_provider_slot(attempt_id)
     if waiting:
         return waiting
     try:
-        signed = get_provider().fetch_status(token=attempt.token)
-    except (RateLimited, UpstreamUnavailable) as exc:
-        minimum = exc.retry_after_s if isinstance(exc, RateLimited) else 0
+        signed = get_provider().fetch_status(token=token)
+    except ProviderError as exc:
+        return _fetch_refused(attempt_id, exc)
+    # The signed answer lives only in memory until it is stored: a dropped connection is
+    # reconnected, not a reason to ask the provider again.
+    _saved_despite_drops(lambda: attempt_status_record(attempt_id=attempt_id, signed=signed))
+    return None
+
+
+def _fetch_refused(attempt_id: int, error: ProviderError) -> Retry | None:
+    """The provider gave no status for the attempt's token: retry, expire or fail it."""
+    attempt = VerificationAttempt.objects.filter(pk=attempt_id, state=State.OTP_SUBMITTED).first()
+    if attempt is None or not attempt.token:
+        return None  # another delivery ended it meanwhile
+    if isinstance(error, RateLimited | UpstreamUnavailable):
+        minimum = error.retry_after_s if isinstance(error, RateLimited) else 0
         retry = attempt_retry_schedule(
             attempt,
             step="fetch_status",
-            reason=exc.code,
+            reason=error.code,
             deadline=attempt.token_expires_at,
             minimum_s=minimum,
         )
         if retry is None:
             attempt_expire(
-                attempt, reason=f"fetch_status:{exc.code}:token_life_over", code=ErrorCode.SERVICE_BUSY
+                attempt, reason=f"fetch_status:{error.code}:token_life_over", code=ErrorCode.SERVICE_BUSY
             )
         return retry
-    except TokenExpired:
+    if isinstance(error, TokenExpired):
         attempt_expire(attempt, reason="token_expired")
-        return None
-    except NotFound:
+    elif isinstance(error, NotFound):
         attempt_fail(attempt, code=ErrorCode.NOT_FOUND, reason="not_found")
-        return None
-    except BadSignature:
+    elif isinstance(error, BadSignature):
         logger.warning("status answer failed signature verification (attempt %s)", attempt_id)
         attempt_fail(attempt, code=ErrorCode.FAILED, reason="bad_signature")
-        return None
-    except ProviderError as exc:
-        attempt_fail(attempt, code=ErrorCode.FAILED, reason=f"fetch_status:{exc.code}")
-        return None
-    attempt_status_record(attempt_id=attempt_id, signed=signed)
+    else:
+        attempt_fail(attempt, code=ErrorCode.FAILED, reason=f"fetch_status:{error.code}")
     return None
 
 
 def attempt_status_record(*, attempt_id: int, signed: SignedStatus) -> None:
     """Store the signed status KYC-VS answered for the attempt, once."""
     with transaction.atomic():
-        attempt = VerificationAttempt.objects.select_for_update().select_related("consent").get(pk=attempt_id)
+        # The employee too: the audit event names them (and their row is updated here anyway).
+        attempt = (
+            VerificationAttempt.objects.select_for_update()
+            .select_related("consent", "employee")
+            .get(pk=attempt_id)
+        )
         if attempt.state != State.OTP_SUBMITTED:
             return  # another delivery stored it, or consent was withdrawn meanwhile
         if not attempt.consent.is_active:

@@ -16,12 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from tenants.duework import Kind as DueKind
 from tenants.duework import due_work_mark
 from verification.crypto import EncryptedTextField
+from verification.models.choices import ChoiceLabels
 from verification.models.consent import Consent
 from verification.models.employees import Employee
 from verification.providers.base import Method, VaccinationStatus
 
 
-class VerificationAttempt(models.Model):
+class VerificationAttempt(ChoiceLabels, models.Model):
     """One try at verifying an employee, as an explicit state machine.
 
     created -> otp_sent -> otp_submitted -> verified | failed | expired | cancelled
@@ -167,7 +168,7 @@ class VerificationAttempt(models.Model):
 _SWEEP_FIELDS = {"state", "next_action_at", "otp_expires_at", "confirm_started_at", "token"}
 
 
-class StatusRecord(models.Model):
+class StatusRecord(ChoiceLabels, models.Model):
     """A verified vaccination status with its signed evidence (encrypted at rest): the KYC-VS
     status JWS, or the CoWIN certificate's signed credential. Erased on withdrawal, rejection
     and by retention (privacy.erase). Only fields derived from the evidence are in clear."""

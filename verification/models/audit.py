@@ -7,9 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from verification.audit import AuditAction
+from verification.models.choices import ChoiceLabels
 
 
-class AuditEvent(models.Model):
+class AuditEvent(ChoiceLabels, models.Model):
     """Append-only: one row per sensitive step. Never holds a mobile number, OTP, token or a
     vaccination status (those are erased on withdrawal; the trail is not).
 

@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from verification.crypto import EncryptedTextField
+from verification.models.choices import ChoiceLabels
 from verification.models.employees import Employee
 from verification.models.invitations import Invitation
 
 
-class Consent(models.Model):
+class Consent(ChoiceLabels, models.Model):
     class Decision(models.TextChoices):
         GIVEN = "given", _("Given")
         DECLINED = "declined", _("Declined")

@@ -10,6 +10,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from verification.crypto import EncryptedTextField
+from verification.models.choices import ChoiceLabels
 from verification.providers.base import Method, VaccinationStatus
 
 
@@ -36,7 +37,7 @@ class Channel(models.TextChoices):
     LETTER = "letter", _("Printed letter")
 
 
-class Employee(models.Model):
+class Employee(ChoiceLabels, models.Model):
     code = models.CharField(_("employee code"), max_length=40, unique=True)
     full_name = models.CharField(_("full name"), max_length=150)
     # Optional: shop-floor staff may have none and are invited by SMS or a printed letter

@@ -7,9 +7,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from verification.crypto import EncryptedBinaryField
+from verification.models.choices import ChoiceLabels
 
 
-class ImportJob(models.Model):
+class ImportJob(ChoiceLabels, models.Model):
     """A CSV/XLSX upload of employees: validated into a preview, written only when HR confirms.
 
     The file is kept in the database (bounded by IMPORT_MAX_BYTES) so any worker can read it,

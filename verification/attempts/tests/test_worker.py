@@ -154,3 +154,60 @@ def test_a_number_cowin_will_not_send_an_otp_to_fails_at_once_and_says_what_to_d
 
     assert "verify with your vaccination certificate" in message_for(attempt.error_code)
     assert not sandbox.inbox(to="+919000000090", kind="sms")
+
+
+def _terminate_backend(pid: int) -> None:
+    """``pg_terminate_backend`` of ``pid`` from a connection of its own, as a DBA (or a
+    failover) would."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.settings_dict
+    with psycopg.connect(
+        dbname=params["NAME"],
+        user=params["USER"],
+        password=params["PASSWORD"] or None,
+        host=params["HOST"] or None,
+        port=params["PORT"] or None,
+        autocommit=True,
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def test_a_token_held_when_the_database_connection_drops_is_saved_on_a_new_connection(
+    flow, sandbox, org_a, monkeypatch
+):
+    """The worker's connection is terminated while the provider confirms the OTP: the token
+    the provider gave (the OTP cannot be confirmed again) is saved on a new connection and
+    the status is recorded, with one confirm at the provider."""
+    from django.db import connection
+
+    from verification.providers.kycvs import get_provider
+
+    attempt = flow()
+    submit_right_otp(sandbox, org_a, attempt, "9000000001")
+    before = provider_stats(sandbox)
+    with schema_context(org_a.schema_name):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        provider = get_provider()
+        real_confirm = provider.confirm_otp
+
+        def confirm_then_drop(**kwargs: str):  # type: ignore[no-untyped-def]
+            access = real_confirm(**kwargs)
+            _terminate_backend(pid)  # while the token is only in the worker's memory
+            return access
+
+        monkeypatch.setattr(provider, "confirm_otp", confirm_then_drop)
+        assert attempt_confirm_otp(attempt_id=attempt.pk) is None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (new_pid,) = cursor.fetchone()
+        row = VerificationAttempt.objects.get(pk=attempt.pk)
+        assert new_pid != pid  # the drop did happen, and the step went on on a new connection
+        assert row.state == State.VERIFIED
+        assert StatusRecord.objects.filter(attempt=attempt).count() == 1
+    after = provider_stats(sandbox)
+    assert after["confirm_calls"] - before["confirm_calls"] == 1
+    assert after["repeat_confirms"] == 0

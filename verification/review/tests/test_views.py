@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from portal.testing import host_client, signed_in
+from portal.testing import data_queries, host_client, signed_in
 from tenants.members import Role
 from tenants.tests.factories import StaffUserFactory
 from verification.dashboard.selectors import dashboard_stats
@@ -119,8 +119,9 @@ def test_the_review_list_costs_the_same_queries_for_more_rows(org_a):
     owner.get(REVIEWS)
     with CaptureQueriesContext(connection) as few:
         owner.get(REVIEWS)
+    few_sql = data_queries(few)  # now: later requests clear the query log
     for _ in range(3):
         verify_through_another_number(org_a)
     with CaptureQueriesContext(connection) as many:
         assert owner.get(REVIEWS).content.decode().count("/approve/") >= 4
-    assert len(many) == len(few)
+    assert len(data_queries(many)) == len(few_sql)
