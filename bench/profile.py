@@ -99,7 +99,7 @@ def main() -> int:
     from pyinstrument import Profiler
 
     from bench.dashboard import seed_employees
-    from bench.orgs import OWNER_PASSWORD, bench_organization, database_guard
+    from bench.throwaway import OWNER_PASSWORD, bench_organization, database_guard
     from bench.web import CSRF_INPUT, EMPLOYEES, invite
     from tenants.validators import domain_for
     from verification.account.twofactor import backup_codes_generate
