@@ -160,7 +160,7 @@ def test_deactivate_asks_first_and_a_reactivated_badge_agrees_with_its_links(  #
     badge = page.inner_text(".page-head + .grid-3 .badge")
     states = page.locator("#invitations-title + .table-wrap tbody td:last-child").all_inner_texts()
     assert badge == "Not invited" and states == ["Replaced or revoked"]  # no open link, none promised
-    assert page.inner_text(".page-head form[action$='/invite/'] button") == "Invite"
+    assert page.inner_text(".page-head form[action$='/invite/'] button") == "Invite by e-mail"
     shots(page, "reactivated")
 
 

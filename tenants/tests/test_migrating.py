@@ -17,6 +17,20 @@ def _latest(app: str) -> tuple[str, str]:
     return max(key for key in _migrations_on_disk() if key[0] == app)
 
 
+def _latest_creating_a_table(app: str) -> tuple[str, str]:
+    """The newest migration of ``app`` that creates a model: applied again, it must fail."""
+    from django.db import migrations
+    from django.db.migrations.loader import MigrationLoader
+
+    graph = MigrationLoader(None, ignore_no_migrations=True).disk_migrations
+    creating = [
+        key
+        for key, migration in graph.items()
+        if key[0] == app and any(isinstance(op, migrations.CreateModel) for op in migration.operations)
+    ]
+    return max(creating)
+
+
 def _forget_applied(schema: str, migration: tuple[str, str]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -51,8 +65,8 @@ def test_a_failing_organization_is_named_and_rolled_back_the_others_migrate(org_
     # Org A misses a migration of a public app: in a tenant schema it only records itself.
     tenants_latest = _latest("tenants")
     _forget_applied(org_a.schema_name, tenants_latest)
-    # Org B "misses" a migration whose table changes are already there: applying it fails.
-    verification_latest = _latest("verification")
+    # Org B "misses" a migration whose table is already there: applying it fails.
+    verification_latest = _latest_creating_a_table("verification")
     _forget_applied(org_b.schema_name, verification_latest)
 
     with pytest.raises(CommandError) as failed:

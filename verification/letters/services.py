@@ -29,7 +29,7 @@ def _notice(invitation: Invitation, language: str) -> tuple[Block, ...]:
         if organization.grievance_contact_email:
             contact += f" ({organization.grievance_contact_email})"
     with translation.override(language):
-        until = formats.date_format(timezone.localtime(invitation.expires_at), "j F Y")
+        until = formats.date_format(timezone.localtime(invitation.expires_at), "DATE_FORMAT")
         blocks = [
             Block(_("Your COVID-19 vaccination status: your choice"), size=30, bold=True),
             Block(
