@@ -67,3 +67,35 @@ def test_clone_function_is_installed_when_missing():
         cursor.execute("DROP FUNCTION public.clone_schema(text, text, public.cloneparms[])")
     OrganizationFactory.create(slug="theta")
     assert schema_exists("org_theta")
+
+
+def _indexes(schema: str) -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename, indexname FROM pg_indexes WHERE schemaname = %s", [schema])
+        return set(cursor.fetchall())
+
+
+def test_a_clone_keeps_the_templates_index_names():
+    # tenants.schemas replaces clone_schema's catalog-wide scans (the index renaming among
+    # them); without the renaming, CREATE TABLE ... LIKE leaves names such as <table>_<col>_idx.
+    # Unique constraints are named by PostgreSQL in clones (<...>_key), as before the change.
+    OrganizationFactory.create(slug="delta")
+    template, clone = _indexes(settings.TENANT_BASE_SCHEMA), _indexes("org_delta")
+    assert len(template) == len(clone) > 50
+
+    def plain(indexes: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        return {i for i in indexes if not i[1].endswith(("_uniq", "_key"))}
+
+    assert len(plain(template)) > 30
+    assert plain(template) == plain(clone)
+
+
+def test_the_clone_function_replaces_every_catalog_wide_scan():
+    from django_tenants.clone import CLONE_SCHEMA_FUNCTION
+
+    from tenants.schemas import clone_function_sql
+
+    fixed = clone_function_sql()
+    assert "FROM pg_indexes old, pg_indexes new" in CLONE_SCHEMA_FUNCTION
+    assert "FROM pg_indexes old, pg_indexes new" not in fixed
+    assert "REGEXP_MATCHES(s.column_name" not in fixed.split("--Issue#17 put double-quotes")[1][:600]
