@@ -91,31 +91,20 @@ def main() -> int:
     logging.getLogger().setLevel(logging.WARNING)
 
     from django.conf import settings
-    from django.contrib.auth.models import User
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings
-    from django_tenants.utils import tenant_context
     from pyinstrument import Profiler
 
-    from bench.dashboard import seed_employees
     from bench.throwaway import OWNER_PASSWORD, bench_organization, database_guard
-    from bench.web import CSRF_INPUT, EMPLOYEES, invite
+    from bench.web import CSRF_INPUT, seed
     from tenants.validators import domain_for
-    from verification.account.twofactor import backup_codes_generate
 
     database_guard()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     lines: list[str] = []
     with bench_organization() as organization, override_settings(DEBUG=False):
-        with tenant_context(organization):
-            seed_employees(organization.schema_name, EMPLOYEES)
-            invitations = invite(INVITED)
-            owner = User.objects.get(username=f"owner@{organization.slug}.example")
-            code = backup_codes_generate(owner)[0]
-            table = f"{connection.ops.quote_name(organization.schema_name)}.verification_employee"
-            with connection.cursor() as cursor:
-                cursor.execute(f"VACUUM ANALYZE {table}")  # as bench.web does
+        invitations, username, code = seed(organization)
         host = domain_for(organization.slug)
         staff = Client(HTTP_HOST=host)
 
@@ -125,7 +114,7 @@ def main() -> int:
             assert form.status_code == 200 and token, (path, form.status_code)
             return staff.post(path, data={**data, "csrfmiddlewaretoken": token.group(1)})
 
-        signed = post("/accounts/login/?next=/", {"username": owner.username, "password": OWNER_PASSWORD})
+        signed = post("/accounts/login/?next=/", {"username": username, "password": OWNER_PASSWORD})
         assert signed.status_code == 302, signed.status_code
         assert post("/account/2fa/verify/?next=/", {"code": code, "next": "/"}).status_code == 302
         employee_client = Client(HTTP_HOST=host)

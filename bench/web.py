@@ -257,26 +257,34 @@ def load(
     return run
 
 
+def seed(organization: Organization) -> tuple[list[Invitation], str, str]:
+    """The pages' data in ``organization``: EMPLOYEES employees, INVITED of them invited (their
+    invitations returned), and the owner's username with one of their backup codes, for signing
+    in over HTTP."""
+    with tenant_context(organization):
+        seed_employees(organization.schema_name, EMPLOYEES)
+        invitations = invite(INVITED)
+        owner = User.objects.get(username=f"owner@{organization.slug}.example")
+        code = backup_codes_generate(owner)[0]
+        # What autovacuum does to a table soon after a bulk load (its insert threshold):
+        # without it the visibility map is empty and no index-only scan pays off, which
+        # no organization that has had its employees for a minute would see.
+        table = f"{connection.ops.quote_name(organization.schema_name)}.verification_employee"
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    return invitations, owner.username, code
+
+
 def run() -> list[Figure]:
     with bench_organization() as organization:
-        with tenant_context(organization):
-            seed_employees(organization.schema_name, EMPLOYEES)
-            invitations = invite(INVITED)
-            owner = User.objects.get(username=f"owner@{organization.slug}.example")
-            code = backup_codes_generate(owner)[0]
-            # What autovacuum does to a table soon after a bulk load (its insert threshold):
-            # without it the visibility map is empty and no index-only scan pays off, which
-            # no organization that has had its employees for a minute would see.
-            table = f"{connection.ops.quote_name(organization.schema_name)}.verification_employee"
-            with connection.cursor() as cursor:
-                cursor.execute(f"VACUUM ANALYZE {table}")
+        invitations, username, code = seed(organization)
         env = {
             "EMPLOYEE_PAGES_RATE": PAGES_RATE,
             # Fresh counters: a dev server on the same Redis keeps its own for 127.0.0.1.
             "RATE_LIMIT_PREFIX": f"tika-rl-bench-{secrets.token_hex(4)}",
         }
         with web_server(workers=WORKERS, threads=THREADS, env=env) as server:
-            session = sign_in(server, domain_for(organization.slug), owner.username, code)
+            session = sign_in(server, domain_for(organization.slug), username, code)
             pages = page_requests(organization, server, session, invitations)
             landing = [Request("landing", "/", (("Host", f"{settings.BASE_DOMAIN}:{server.port}"),))]
             # Every URL once, its content checked (each link's first opening, which records
