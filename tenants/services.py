@@ -16,7 +16,6 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from portal.mail import mail_send
 from tenants.members import member_create, member_username
 from tenants.models import Domain, LoginHandoff, Organization
-from tenants.schemas import clone_function_install
 from tenants.selectors import organization_list_for_address, organization_site_url
 from tenants.signals import organization_provisioned
 from tenants.validators import (
@@ -98,11 +97,7 @@ def platform_ensure(*, hosts: list[str]) -> Organization:
 
 
 def template_ensure() -> Organization:
-    """Make sure the template schema exists (built once by migrations, then kept migrated).
-
-    Also (re)installs the SQL function that clones it, so a deploy picks up a new version.
-    """
-    clone_function_install()
+    """Make sure the template schema exists (built once by migrations, then kept migrated)."""
     template = Organization.objects.filter(schema_name=settings.TENANT_BASE_SCHEMA).first()
     if template is None:
         template = Organization(
