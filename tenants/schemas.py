@@ -26,7 +26,7 @@ from django_tenants.utils import schema_exists
 # and ``pg_indexes`` about the template object by object. Those views span every schema, so a
 # clone's cost grew with the number of organizations: about 1 s at 100 organizations, 5 s at
 # 300, and on. Here the template is described once per process from
-# ``pg_catalog`` (by its namespace and its tables' oids, never a catalog-wide view) as a script
+# ``pg_catalog`` (what depends on its namespace, then by oid: never a catalog-wide scan) as a script
 # of DDL, and each clone replays that script in one round trip: its cost depends on the
 # template, not on how many schemas the database holds.
 #
@@ -66,70 +66,77 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+# The template's own objects, through the index on what depends on its namespace: every
+# relation, sequence, function or type made in it has a row there (indexes and a table's row
+# type depend on their table instead). pg_class itself has no index on the namespace: filtering
+# it by relnamespace reads every relation of every schema, hundreds of thousands at thousands of
+# organizations.
+_MEMBERS = """
+SELECT d.classid::regclass::text, array_agg(d.objid ORDER BY d.objid)
+  FROM pg_depend d
+ WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = %(ns)s AND d.deptype = 'n'
+ GROUP BY 1
+"""
+
 _UNSUPPORTED = """
 SELECT 'relation ' || c.relname || ' (relkind ' || c.relkind::text || ')'
   FROM pg_class c
- WHERE c.relnamespace = %(ns)s
-   AND c.relkind NOT IN ('r', 'i', 'S', 't')
+ WHERE c.oid = ANY(%(rels)s) AND c.relkind NOT IN ('r', 'S')
 UNION ALL
 SELECT 'sequence ' || c.relname || ', not an identity column''s'
   FROM pg_class c
- WHERE c.relnamespace = %(ns)s AND c.relkind = 'S'
+ WHERE c.oid = ANY(%(rels)s) AND c.relkind = 'S'
    AND NOT EXISTS (SELECT 1 FROM pg_depend d
                     WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i')
 UNION ALL
 SELECT 'privileges granted on ' || c.relname
-  FROM pg_class c WHERE c.relnamespace = %(ns)s AND c.relacl IS NOT NULL
+  FROM pg_class c WHERE c.oid = ANY(%(rels)s) AND c.relacl IS NOT NULL
 UNION ALL
 SELECT 'row security or a policy on ' || c.relname
-  FROM pg_class c WHERE c.relnamespace = %(ns)s AND c.relkind = 'r'
+  FROM pg_class c WHERE c.oid = ANY(%(tables)s)
    AND (c.relrowsecurity OR EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid))
 UNION ALL
 SELECT 'a rule on ' || c.relname
-  FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class WHERE c.relnamespace = %(ns)s
-UNION ALL
-SELECT 'type ' || t.typname
-  FROM pg_type t
- WHERE t.typnamespace = %(ns)s
-   AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind IN ('r', 'S', 't'))
-   AND NOT EXISTS (SELECT 1 FROM pg_type e JOIN pg_class c ON c.oid = e.typrelid
-                    WHERE e.oid = t.typelem AND t.typcategory = 'A' AND c.relkind IN ('r', 'S', 't'))
+  FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class WHERE r.ev_class = ANY(%(rels)s)
 UNION ALL
 SELECT 'a serial default on ' || c.relname || '.' || a.attname
   FROM pg_attrdef d
   JOIN pg_class c ON c.oid = d.adrelid
   JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
- WHERE c.relnamespace = %(ns)s AND pg_get_expr(d.adbin, d.adrelid) ~ 'nextval[(]'
+ WHERE d.adrelid = ANY(%(tables)s) AND pg_get_expr(d.adbin, d.adrelid) ~ 'nextval[(]'
 UNION ALL
 SELECT 'a disabled trigger ' || t.tgname || ' on ' || c.relname
   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
- WHERE c.relnamespace = %(ns)s AND NOT t.tgisinternal AND t.tgenabled <> 'O'
+ WHERE t.tgrelid = ANY(%(tables)s) AND NOT t.tgisinternal AND t.tgenabled <> 'O'
 UNION ALL
-SELECT 'a constraint trigger ' || conname FROM pg_constraint WHERE connamespace = %(ns)s AND contype = 't'
+SELECT 'a constraint trigger ' || conname
+  FROM pg_constraint WHERE conrelid = ANY(%(tables)s) AND contype = 't'
 UNION ALL
 SELECT 'routine ' || p.proname || ' (kind ' || p.prokind::text || ')'
-  FROM pg_proc p WHERE p.pronamespace = %(ns)s AND p.prokind <> 'f'
+  FROM pg_proc p WHERE p.oid = ANY(%(procs)s) AND p.prokind <> 'f'
 UNION ALL
-SELECT 'extension ' || extname FROM pg_extension WHERE extnamespace = %(ns)s
-UNION ALL
-SELECT 'extended statistics ' || stxname FROM pg_statistic_ext WHERE stxnamespace = %(ns)s
-UNION ALL
-SELECT 'a comment on ' || c.relname || ' (not its table or a column)'
-  FROM pg_description x JOIN pg_class c ON c.oid = x.objoid AND x.classoid = 'pg_class'::regclass
- WHERE c.relnamespace = %(ns)s AND NOT (c.relkind = 'r')
+SELECT 'a comment on ' || c.relname || ' (not a table or a column)'
+  FROM pg_description x JOIN pg_class c ON c.oid = x.objoid
+ WHERE x.classoid = 'pg_class'::regclass
+   AND (x.objoid = ANY(%(sequences)s)
+        OR x.objoid IN (SELECT indexrelid FROM pg_index WHERE indrelid = ANY(%(tables)s)))
 UNION ALL
 SELECT 'a comment on constraint ' || k.conname
   FROM pg_description x JOIN pg_constraint k ON k.oid = x.objoid AND x.classoid = 'pg_constraint'::regclass
- WHERE k.connamespace = %(ns)s
+ WHERE k.conrelid = ANY(%(tables)s)
 UNION ALL
 SELECT 'a comment on trigger ' || t.tgname
   FROM pg_description x JOIN pg_trigger t ON t.oid = x.objoid AND x.classoid = 'pg_trigger'::regclass
-  JOIN pg_class c ON c.oid = t.tgrelid
- WHERE c.relnamespace = %(ns)s
+ WHERE t.tgrelid = ANY(%(tables)s)
 UNION ALL
 SELECT 'a comment on function ' || p.proname
   FROM pg_description x JOIN pg_proc p ON p.oid = x.objoid AND x.classoid = 'pg_proc'::regclass
- WHERE p.pronamespace = %(ns)s
+ WHERE p.oid = ANY(%(procs)s)
+UNION ALL
+SELECT pg_describe_object(d.classid, d.objid, 0)
+  FROM pg_depend d
+ WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = %(ns)s AND d.deptype = 'n'
+   AND d.classid NOT IN ('pg_class'::regclass, 'pg_proc'::regclass)
 UNION ALL
 SELECT 'a comment on the schema' FROM pg_description
  WHERE classoid = 'pg_namespace'::regclass AND objoid = %(ns)s
@@ -143,7 +150,7 @@ SELECT c.oid, c.relname, c.relpersistence, c.reloptions,
        AS columns,
        obj_description(c.oid, 'pg_class') AS comment
   FROM pg_class c
- WHERE c.relnamespace = %(ns)s AND c.relkind = 'r'
+ WHERE c.oid = ANY(%(tables)s)
  ORDER BY c.relname
 """
 
@@ -159,7 +166,7 @@ SELECT t.relname, a.attname, a.attidentity, s.relname, q.seqstart,
   JOIN pg_class t ON t.oid = d.refobjid
   JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
  WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-   AND d.deptype = 'i' AND s.relkind = 'S' AND s.relnamespace = %(ns)s
+   AND d.deptype = 'i' AND d.objid = ANY(%(sequences)s)
  ORDER BY t.relname, a.attname
 """
 
@@ -182,7 +189,7 @@ SELECT c.relname, k.conname, pg_get_constraintdef(k.oid)
  ORDER BY k.contype = 'f', c.relname, k.conname
 """
 
-_FUNCTIONS = "SELECT pg_get_functiondef(p.oid) FROM pg_proc p WHERE p.pronamespace = %(ns)s ORDER BY p.oid"
+_FUNCTIONS = "SELECT pg_get_functiondef(p.oid) FROM pg_proc p WHERE p.oid = ANY(%(procs)s) ORDER BY p.oid"
 
 _TRIGGERS = """
 SELECT pg_get_triggerdef(t.oid)
@@ -208,7 +215,23 @@ def _describe(cursor, template: str) -> tuple[str, tuple[str, ...]]:  # type: ig
     with an empty search_path, so that every name the catalog prints is schema-qualified."""
     cursor.execute("SELECT %s::regnamespace::oid, quote_ident(%s)", [_quote(template), template])
     oid, printed = cursor.fetchone()
-    ns = {"ns": oid}
+    cursor.execute(_MEMBERS, {"ns": oid})
+    members: dict[str, list[int]] = dict(cursor.fetchall())
+    rels = members.pop("pg_class", [])
+    cursor.execute(
+        "SELECT coalesce(array_agg(oid ORDER BY oid) FILTER (WHERE relkind = 'r'), '{}'), "
+        "coalesce(array_agg(oid ORDER BY oid) FILTER (WHERE relkind = 'S'), '{}') "
+        "FROM pg_class WHERE oid = ANY(%s)",
+        [rels],
+    )
+    tables, sequences = cursor.fetchone()
+    ns = {
+        "ns": oid,
+        "rels": rels,
+        "tables": tables,
+        "sequences": sequences,
+        "procs": members.pop("pg_proc", []),
+    }
     cursor.execute(_UNSUPPORTED, ns)
     unsupported = [row[0] for row in cursor.fetchall()]
     if unsupported:
@@ -217,10 +240,9 @@ def _describe(cursor, template: str) -> tuple[str, tuple[str, ...]]:  # type: ig
             f"{'; '.join(unsupported)}. Teach Blueprint to copy it (and its test to compare it)."
         )
     cursor.execute(_TABLES, ns)
-    tables = cursor.fetchall()
-    oids = [row[0] for row in tables]
+    rows = cursor.fetchall()
     statements: list[str] = []
-    for _oid, name, persistence, options, _columns, comment in tables:
+    for _oid, name, persistence, options, _columns, comment in rows:
         unlogged = "UNLOGGED " if persistence == "u" else ""
         with_options = f" WITH ({', '.join(options)})" if options else ""
         statements.append(
@@ -229,7 +251,7 @@ def _describe(cursor, template: str) -> tuple[str, tuple[str, ...]]:  # type: ig
         )
         if comment is not None:
             statements.append(f"COMMENT ON TABLE {{target}}.{_quote(name)} IS {_literal(comment)}")
-    for _oid, name, _persistence, _options, columns, _comment in tables:
+    for _oid, name, _persistence, _options, columns, _comment in rows:
         if columns:
             statements.append(
                 f"INSERT INTO {{target}}.{_quote(name)} ({columns}) OVERRIDING SYSTEM VALUE "  # noqa: S608
@@ -248,16 +270,16 @@ def _describe(cursor, template: str) -> tuple[str, tuple[str, ...]]:  # type: ig
             f"SELECT setval('{{target}}.{_quote(sequence)}', s.last_value, s.is_called) "  # noqa: S608
             f"FROM {{source}}.{_quote(sequence)} s"  # catalog names, quoted
         )
-    cursor.execute(_INDEXES, {"tables": oids})
+    cursor.execute(_INDEXES, ns)
     statements.extend(row[0] for row in cursor.fetchall())
-    cursor.execute(_CONSTRAINTS, {"tables": oids})
+    cursor.execute(_CONSTRAINTS, ns)
     statements.extend(
         f"ALTER TABLE {{target}}.{_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}"
         for table, name, definition in cursor.fetchall()
     )
     cursor.execute(_FUNCTIONS, ns)
     statements.extend(row[0] for row in cursor.fetchall())
-    cursor.execute(_TRIGGERS, {"tables": oids})
+    cursor.execute(_TRIGGERS, ns)
     statements.extend(row[0] for row in cursor.fetchall())
     return printed, tuple(statements)
 
