@@ -21,6 +21,10 @@ def consent_active(invitation: Invitation) -> Consent | None:
 
 
 def consent_latest(invitation: Invitation) -> Consent | None:
+    # An invitation read by access_invitation knows whether it has any consent at all (in the
+    # same snapshot as the invitation itself): before the employee answers, no query.
+    if getattr(invitation, "has_consent", None) is False:
+        return None
     return invitation.consents.order_by("-decided_at", "-pk").first()
 
 

@@ -8,11 +8,12 @@ from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from verification.audit import AuditAction
 from verification.buckets import SET_FILTERS
+from verification.employees.tally import employee_tally
 from verification.models import (
     AuditEvent,
     Employee,
@@ -90,12 +91,11 @@ def employee_counts() -> EmployeeCounts:
     """Every employee, the inactive ones, and the active ones per progress (every progress
     listed, zeros included), exact, in one query.
 
-    One GROUP BY over (is_active, progress), which PostgreSQL reads from that index alone
-    (about 3x faster at 100,000 employees than counting each figure with a FILTER over the
-    table).
+    Read from the tally the database keeps per (is_active, progress) (``tally``): counting
+    the employees themselves, even from the (is_active, progress) index alone, read all of
+    them on every directory page (12-25 ms at 100,000).
     """
-    rows = Employee.objects.order_by().values_list("is_active", "progress").annotate(count=Count("*"))
-    groups = {(active, progress): count for active, progress, count in rows}
+    groups = employee_tally()
     return EmployeeCounts(
         total=sum(groups.values()),
         inactive=sum(count for (active, _progress), count in groups.items() if not active),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from verification.crypto import token_digest
-from verification.models import Invitation
+from verification.models import Consent, Invitation
 
 
 def access_invitation(token: str) -> Invitation:
@@ -15,7 +16,14 @@ def access_invitation(token: str) -> Invitation:
     """
     if not token or len(token) > 100:
         raise Http404
-    invitation = Invitation.objects.select_related("employee").filter(token_hash=token_digest(token)).first()
+    # Whether any consent was recorded through it comes along (an index probe): before the
+    # employee answers, the journey then needs no query for their consent (consent.selectors).
+    invitation = (
+        Invitation.objects.select_related("employee")
+        .annotate(has_consent=Exists(Consent.objects.filter(invitation=OuterRef("pk"))))
+        .filter(token_hash=token_digest(token))
+        .first()
+    )
     if invitation is None:
         raise Http404
     return invitation

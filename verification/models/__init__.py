@@ -8,7 +8,7 @@ The database is the truth for where every verification stands; Celery messages o
 from verification.models.attempts import StatusRecord, VerificationAttempt
 from verification.models.audit import AuditEvent
 from verification.models.consent import Consent, ViewCode
-from verification.models.employees import Channel, Employee, Progress
+from verification.models.employees import Channel, Employee, EmployeeTally, Progress
 from verification.models.imports import ImportColumnMapping, ImportJob
 from verification.models.invitations import Invitation
 from verification.models.snapshots import DailySnapshot
@@ -21,6 +21,7 @@ __all__ = [
     "Consent",
     "DailySnapshot",
     "Employee",
+    "EmployeeTally",
     "ImportColumnMapping",
     "ImportJob",
     "Invitation",

@@ -37,6 +37,10 @@ class Channel(models.TextChoices):
     LETTER = "letter", _("Printed letter")
 
 
+#: What the directory's department and location indexes carry besides their keys (Meta.indexes).
+COVERED = ("id", "vaccination_status", "progress", "is_active")
+
+
 class Employee(ChoiceLabels, models.Model):
     code = models.CharField(_("employee code"), max_length=40, unique=True)
     full_name = models.CharField(_("full name"), max_length=150)
@@ -75,15 +79,27 @@ class Employee(ChoiceLabels, models.Model):
     class Meta:
         ordering = ["full_name", "code"]
         indexes = [
-            # The directory's counts: one GROUP BY read from this index alone.
+            # Employees by activity and progress (reminders, the dashboard's sets); the
+            # directory's counts come from EmployeeTally instead.
             models.Index(fields=["is_active", "progress"]),
             # A directory page is an index scan in its order, cut by LIMIT: by name (either
             # direction), and by department or location, filtered or sorted, then by name.
             # The department and location ones also list the names on record in a few
             # lookups (selectors.employee_departments).
-            models.Index(fields=["full_name", "code"], name="employee_name_code"),
-            models.Index(fields=["department", "full_name", "code"], name="employee_department_name"),
-            models.Index(fields=["location", "full_name", "code"], name="employee_location_name"),
+            # Each carries the id and the columns the directory's other filters test (status,
+            # progress, activity), so that a page's ids and the number of employees matching
+            # come from the index alone: at 100,000 employees page 900 read 45,000 rows of the
+            # table for their ids (19 ms -> 8 ms), and counting a department's fully
+            # vaccinated read every row of the department.
+            models.Index(fields=["full_name", "code"], include=["id"], name="employee_name_code_id"),
+            models.Index(
+                fields=["department", "full_name", "code"],
+                include=[*COVERED],
+                name="employee_department_rows",
+            ),
+            models.Index(
+                fields=["location", "full_name", "code"], include=[*COVERED], name="employee_location_rows"
+            ),
             # The search (icontains: UPPER(col) LIKE UPPER('%term%')) through trigrams. The
             # expression must be the one icontains writes, or the planner cannot use it. The
             # pg_trgm extension is created in the public schema by tenants' migration 0005.
@@ -106,3 +122,23 @@ class Employee(ChoiceLabels, models.Model):
     @property
     def mobile_masked(self) -> str:
         return f"••••••{self.mobile_last4}" if self.mobile_last4 else ""
+
+
+class EmployeeTally(models.Model):
+    """How many employees there are per (is_active, progress), kept by the database.
+
+    Counting them is a scan of every employee (12-25 ms at 100,000, on every directory page).
+    Instead, triggers on the employee table (migration 0015) add a row here for each
+    statement that changes how many employees a group holds: +n for rows that arrived in it,
+    -n for rows that left it, whatever wrote them (the ORM, ``QuerySet.update``, an import's
+    COPY, erasure). Rows are only ever inserted by writers, so concurrent writers never wait
+    for each other here; a group's count is the sum of its rows. Readers fold the rows into
+    one per group now and then (``verification.employees.tally``), so the sum stays short.
+    """
+
+    is_active = models.BooleanField()
+    progress = models.CharField(max_length=16)
+    n = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.is_active}/{self.progress}: {self.n:+d}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from portal.testing import host_client
@@ -102,3 +104,21 @@ def test_an_otp_on_its_way_shows_the_field_at_once_and_one_countdown_to_a_new_on
     page = browser.get(f"/c/{invitation.token}/otp/").content.decode()
     button = re.search(r'<button type="submit" class="button button-secondary"[^>]*>Send a new OTP', page)
     assert button and "hidden" not in button.group(0) and "data-countdown=" not in page
+
+
+def test_before_an_answer_the_notice_asks_nothing_about_consent_and_after_it_moves_on(org_a, org_b):
+    """The invitation's lookup tells whether any consent exists: the notice of an unanswered
+    link reads no consent row; once answered, the link goes where the answer leads, and
+    another organization's consent changes nothing here."""
+    invitation = invited(org_a)
+    other = invited(org_b)
+    host_client(org_b.host).post(f"/c/{other.token}/agree/", {"agree": "on"})
+    browser = host_client(org_a.host)
+    browser.get(f"/c/{invitation.token}/")  # the first opening records it
+    with CaptureQueriesContext(connection) as queries:
+        assert browser.get(f"/c/{invitation.token}/").status_code == 200
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "verification_consent"')]
+    assert browser.post(f"/c/{invitation.token}/agree/", {"agree": "on"}).status_code == 302
+    landing = browser.get(f"/c/{invitation.token}/")
+    assert landing.status_code == 302 and landing["Location"] != f"/c/{invitation.token}/"
+    assert "Step 1 of 3" not in browser.get(f"/c/{invitation.token}/", follow=True).content.decode()

@@ -37,6 +37,7 @@ from verification.employees.selectors import (
 )
 from verification.employees.services import employee_create, employee_set_active, employee_update
 from verification.employees.views.bulk import DIRECTORY_PARAMS
+from verification.employees.views.rows import directory_rows
 from verification.invitations.reminders import invitations_to_remind, reminder_request
 from verification.invitations.services import channels_available, invitation_create
 from verification.models import Channel, Progress
@@ -67,6 +68,7 @@ def employee_list(request: HttpRequest) -> HttpResponse:
     counts = employee_counts()
     page = employee_directory_page(filters, number=request.GET.get("page"), per_page=PAGE_SIZE, counts=counts)
     paginator = page.paginator
+    employees = list(page.object_list)
     # Each sortable header links to its sort, or to the reverse if already sorted by it.
     sort_headers = {
         key: {
@@ -80,7 +82,8 @@ def employee_list(request: HttpRequest) -> HttpResponse:
         for key in SORTABLE
     }
     context = {
-        "employees": page.object_list,
+        "employees": employees,
+        "rows": directory_rows(employees),
         "page": page,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "ellipsis": Paginator.ELLIPSIS,
