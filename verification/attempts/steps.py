@@ -170,7 +170,20 @@ def attempt_submit_otp(
         attempt.error_code = ""
         attempt.retries = 0
         attempt.next_action_at = now
-        attempt.save()
+        # Only what changed (the encrypted mobile is not written again).
+        attempt.save(
+            update_fields=[
+                "otp",
+                "otp_submitter",
+                "otp_submitted_at",
+                "state",
+                "confirm_started_at",
+                "error_code",
+                "retries",
+                "next_action_at",
+                "updated_at",
+            ]
+        )
         events.otp_submitted(attempt, ip=ip)
         enqueue(Task.ATTEMPT_CONFIRM_OTP, attempt.pk)
     return attempt

@@ -340,12 +340,8 @@ def _fetch_refused(attempt_id: int, error: ProviderError) -> Retry | None:
 def attempt_status_record(*, attempt_id: int, signed: SignedStatus) -> None:
     """Store the signed status KYC-VS answered for the attempt, once."""
     with transaction.atomic():
-        # The employee too: the audit event names them (and their row is updated here anyway).
-        attempt = (
-            VerificationAttempt.objects.select_for_update()
-            .select_related("consent", "employee")
-            .get(pk=attempt_id)
-        )
+        # The consent too (it must still be active); the employee's row is updated by id.
+        attempt = VerificationAttempt.objects.select_for_update().select_related("consent").get(pk=attempt_id)
         if attempt.state != State.OTP_SUBMITTED:
             return  # another delivery stored it, or consent was withdrawn meanwhile
         if not attempt.consent.is_active:
