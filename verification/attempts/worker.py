@@ -168,8 +168,23 @@ def attempt_confirm_otp(*, attempt_id: int) -> Retry | None:
     is saved in one statement or one transaction, tried again on a fresh connection if the
     database connection dropped; the status is then fetched with the token in hand.
     """
-    # One read for everything the step needs (the row and its consent).
-    attempt = VerificationAttempt.objects.select_related("consent").filter(pk=attempt_id).first()
+    # One read for everything the step needs (the row and whether its consent is active),
+    # only those columns: the step writes through single UPDATEs, never this object.
+    attempt = (
+        VerificationAttempt.objects.select_related("consent")
+        .only(
+            "state",
+            "token",
+            "confirm_started_at",
+            "otp",
+            "txn_id",
+            "otp_expires_at",
+            "consent__withdrawn_at",
+            "consent__decision",
+        )
+        .filter(pk=attempt_id)
+        .first()
+    )
     if attempt is None or attempt.state != State.OTP_SUBMITTED:
         return None
     if attempt.token:
