@@ -177,7 +177,10 @@ def otp_sent(attempt: VerificationAttempt) -> AuditEvent:
 
 def otp_rejected(attempt: VerificationAttempt, *, tries_left: int) -> AuditEvent:
     return _record(
-        AuditAction.OTP_REJECTED, employee_id=attempt.employee_id, attempt_id=attempt.pk, tries_left=tries_left
+        AuditAction.OTP_REJECTED,
+        employee_id=attempt.employee_id,
+        attempt_id=attempt.pk,
+        tries_left=tries_left,
     )
 
 
@@ -222,7 +225,10 @@ def verification_failed(attempt: VerificationAttempt, *, reason: str) -> AuditEv
 
 def verification_expired(attempt: VerificationAttempt, *, reason: str) -> AuditEvent:
     return _record(
-        AuditAction.VERIFICATION_EXPIRED, employee_id=attempt.employee_id, attempt_id=attempt.pk, reason=reason
+        AuditAction.VERIFICATION_EXPIRED,
+        employee_id=attempt.employee_id,
+        attempt_id=attempt.pk,
+        reason=reason,
     )
 
 
@@ -372,7 +378,9 @@ def view_code_failed(invitation: Invitation, *, ip: str | None, reason: str, tri
 
 
 def review_approved(attempt: VerificationAttempt, *, actor: Actor) -> AuditEvent:
-    return _record(AuditAction.REVIEW_APPROVED, employee_id=attempt.employee_id, actor=actor, attempt_id=attempt.pk)
+    return _record(
+        AuditAction.REVIEW_APPROVED, employee_id=attempt.employee_id, actor=actor, attempt_id=attempt.pk
+    )
 
 
 def review_rejected(attempt: VerificationAttempt, *, actor: Actor, records_erased: int) -> AuditEvent:

@@ -355,8 +355,25 @@ def _fetch_refused(attempt_id: int, error: ProviderError) -> Retry | None:
 def attempt_status_record(*, attempt_id: int, signed: SignedStatus) -> None:
     """Store the signed status KYC-VS answered for the attempt, once."""
     with transaction.atomic():
-        # The consent too (it must still be active); the employee's row is updated by id.
-        attempt = VerificationAttempt.objects.select_for_update().select_related("consent").get(pk=attempt_id)
+        # The consent too (it must still be active); the employee's row is updated by id. Only
+        # the columns recording the status reads (the rest, encrypted ones too, are not
+        # decrypted for nothing); attempt_verified saves the attempt's changed fields by name.
+        attempt = (
+            VerificationAttempt.objects.select_for_update()
+            .select_related("consent")
+            .only(
+                "state",
+                "employee_id",
+                "consent",
+                "method",
+                "mobile_changed",
+                "review_reason",
+                "consent__decision",
+                "consent__withdrawn_at",
+                "consent__invitation_id",
+            )
+            .get(pk=attempt_id)
+        )
         if attempt.state != State.OTP_SUBMITTED:
             return  # another delivery stored it, or consent was withdrawn meanwhile
         if not attempt.consent.is_active:
