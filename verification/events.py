@@ -27,6 +27,7 @@ def _record(
     action: AuditAction,
     *,
     employee: Employee | None = None,
+    employee_id: int | None = None,
     actor: Actor = None,
     employee_acting: bool = False,
     ip: str | None = None,
@@ -47,7 +48,8 @@ def _record(
         actor_kind=kind,
         actor_user_id=user_id,
         actor_label=label,
-        employee_id=employee.pk if employee else None,
+        # By id where the caller has only the id at hand: no query for the employee's row.
+        employee_id=employee.pk if employee else employee_id,
         ip_address=ip,
         data=data,
     )
@@ -71,7 +73,7 @@ def employee_updated(employee: Employee, *, actor: Actor, fields: list[str]) -> 
 def invitation_created(invitation: Invitation, *, actor: Actor) -> AuditEvent:
     return _record(
         AuditAction.INVITATION_CREATED,
-        employee=invitation.employee,
+        employee_id=invitation.employee_id,
         actor=actor,
         invitation_id=invitation.pk,
         expires_at=invitation.expires_at.isoformat(),
@@ -138,7 +140,7 @@ def invitation_sent(invitation: Invitation) -> AuditEvent:
     """The link went out: e-mailed, or sent by SMS (``invitation.channel``)."""
     action = AuditAction.INVITATION_TEXTED if invitation.channel == "sms" else AuditAction.INVITATION_SENT
     return _record(
-        action, employee=invitation.employee, invitation_id=invitation.pk, channel=invitation.channel
+        action, employee_id=invitation.employee_id, invitation_id=invitation.pk, channel=invitation.channel
     )
 
 
@@ -146,7 +148,7 @@ def invitation_letter_printed(invitation: Invitation, *, actor: Actor) -> AuditE
     """HR downloaded the printable letter with the employee's link (to hand it to them)."""
     return _record(
         AuditAction.INVITATION_LETTER_PRINTED,
-        employee=invitation.employee,
+        employee_id=invitation.employee_id,
         actor=actor,
         invitation_id=invitation.pk,
         channel=invitation.channel,
@@ -158,7 +160,7 @@ def reminder_sent(invitation: Invitation, *, actor: Actor = None, manual: bool) 
     pressed "remind" (``manual``)."""
     return _record(
         AuditAction.INVITATION_REMINDED,
-        employee=invitation.employee,
+        employee_id=invitation.employee_id,
         actor=actor,
         invitation_id=invitation.pk,
         reminder=invitation.reminder_count,
@@ -169,13 +171,16 @@ def reminder_sent(invitation: Invitation, *, actor: Actor = None, manual: bool) 
 
 def otp_sent(attempt: VerificationAttempt) -> AuditEvent:
     return _record(
-        AuditAction.OTP_SENT, employee=attempt.employee, attempt_id=attempt.pk, sends=attempt.otp_sends
+        AuditAction.OTP_SENT, employee_id=attempt.employee_id, attempt_id=attempt.pk, sends=attempt.otp_sends
     )
 
 
 def otp_rejected(attempt: VerificationAttempt, *, tries_left: int) -> AuditEvent:
     return _record(
-        AuditAction.OTP_REJECTED, employee=attempt.employee, attempt_id=attempt.pk, tries_left=tries_left
+        AuditAction.OTP_REJECTED,
+        employee_id=attempt.employee_id,
+        attempt_id=attempt.pk,
+        tries_left=tries_left,
     )
 
 
@@ -184,7 +189,7 @@ def verification_succeeded(attempt: VerificationAttempt, *, key_id: str) -> Audi
     only once HR approves it (``review_reason`` says why). Never the status or the doses."""
     return _record(
         AuditAction.VERIFICATION_SUCCEEDED,
-        employee=attempt.employee,
+        employee_id=attempt.employee_id,
         attempt_id=attempt.pk,
         method=attempt.method,
         key_id=key_id,
@@ -205,7 +210,7 @@ def verification_locked(attempt: VerificationAttempt, *, wrong_otps: int) -> Aud
     """Too many wrong OTPs in 24 hours: the invitation can no longer verify (only withdraw)."""
     return _record(
         AuditAction.VERIFICATION_LOCKED,
-        employee=attempt.employee,
+        employee_id=attempt.employee_id,
         attempt_id=attempt.pk,
         invitation_id=attempt.consent.invitation_id,
         wrong_otps=wrong_otps,
@@ -214,20 +219,23 @@ def verification_locked(attempt: VerificationAttempt, *, wrong_otps: int) -> Aud
 
 def verification_failed(attempt: VerificationAttempt, *, reason: str) -> AuditEvent:
     return _record(
-        AuditAction.VERIFICATION_FAILED, employee=attempt.employee, attempt_id=attempt.pk, reason=reason
+        AuditAction.VERIFICATION_FAILED, employee_id=attempt.employee_id, attempt_id=attempt.pk, reason=reason
     )
 
 
 def verification_expired(attempt: VerificationAttempt, *, reason: str) -> AuditEvent:
     return _record(
-        AuditAction.VERIFICATION_EXPIRED, employee=attempt.employee, attempt_id=attempt.pk, reason=reason
+        AuditAction.VERIFICATION_EXPIRED,
+        employee_id=attempt.employee_id,
+        attempt_id=attempt.pk,
+        reason=reason,
     )
 
 
 def provider_retry(attempt: VerificationAttempt, *, step: str, reason: str, delay_s: float) -> AuditEvent:
     return _record(
         AuditAction.PROVIDER_RETRY,
-        employee=attempt.employee,
+        employee_id=attempt.employee_id,
         attempt_id=attempt.pk,
         step=step,
         reason=reason,
@@ -238,7 +246,7 @@ def provider_retry(attempt: VerificationAttempt, *, step: str, reason: str, dela
 def attempt_requeued(attempt: VerificationAttempt) -> AuditEvent:
     return _record(
         AuditAction.VERIFICATION_REQUEUED,
-        employee=attempt.employee,
+        employee_id=attempt.employee_id,
         attempt_id=attempt.pk,
         state=attempt.state,
     )
@@ -250,7 +258,7 @@ def attempt_requeued(attempt: VerificationAttempt) -> AuditEvent:
 def invitation_opened(invitation: Invitation, *, ip: str | None) -> AuditEvent:
     return _record(
         AuditAction.INVITATION_OPENED,
-        employee=invitation.employee,
+        employee_id=invitation.employee_id,
         employee_acting=True,
         ip=ip,
         invitation_id=invitation.pk,
@@ -260,7 +268,7 @@ def invitation_opened(invitation: Invitation, *, ip: str | None) -> AuditEvent:
 def _consent_decision(action: AuditAction, consent: Any, *, ip: str | None) -> AuditEvent:
     return _record(
         action,
-        employee=consent.employee,
+        employee_id=consent.employee_id,
         employee_acting=True,
         ip=ip,
         consent_id=consent.pk,
@@ -280,7 +288,7 @@ def consent_declined(consent: Any, *, ip: str | None) -> AuditEvent:
 def consent_withdrawn(consent: Any, *, ip: str | None, records_erased: int) -> AuditEvent:
     return _record(
         AuditAction.CONSENT_WITHDRAWN,
-        employee=consent.employee,
+        employee_id=consent.employee_id,
         employee_acting=True,
         ip=ip,
         consent_id=consent.pk,
@@ -293,7 +301,7 @@ def details_confirmed(attempt: VerificationAttempt, *, ip: str | None, name_matc
     they entered (``mobile_changed``; ``name_match`` is then the name matcher's reason)."""
     return _record(
         AuditAction.DETAILS_CONFIRMED,
-        employee=attempt.employee,
+        employee_id=attempt.employee_id,
         employee_acting=True,
         ip=ip,
         attempt_id=attempt.pk,
@@ -311,7 +319,7 @@ def details_refused(employee: Employee, *, ip: str | None, reason: str) -> Audit
 def otp_requested(attempt: VerificationAttempt, *, ip: str | None) -> AuditEvent:
     return _record(
         AuditAction.OTP_REQUESTED,
-        employee=attempt.employee,
+        employee_id=attempt.employee_id,
         employee_acting=True,
         ip=ip,
         attempt_id=attempt.pk,
@@ -321,7 +329,7 @@ def otp_requested(attempt: VerificationAttempt, *, ip: str | None) -> AuditEvent
 def otp_submitted(attempt: VerificationAttempt, *, ip: str | None) -> AuditEvent:
     return _record(
         AuditAction.OTP_SUBMITTED,
-        employee=attempt.employee,
+        employee_id=attempt.employee_id,
         employee_acting=True,
         ip=ip,
         attempt_id=attempt.pk,
@@ -335,7 +343,7 @@ def view_code_requested(
     sent, e.g. a rate limit). Never the code."""
     return _record(
         AuditAction.VIEW_CODE_REQUESTED,
-        employee=invitation.employee,
+        employee_id=invitation.employee_id,
         employee_acting=True,
         ip=ip,
         invitation_id=invitation.pk,
@@ -347,7 +355,7 @@ def view_code_requested(
 def view_code_used(invitation: Invitation, *, ip: str | None) -> AuditEvent:
     return _record(
         AuditAction.VIEW_CODE_USED,
-        employee=invitation.employee,
+        employee_id=invitation.employee_id,
         employee_acting=True,
         ip=ip,
         invitation_id=invitation.pk,
@@ -357,7 +365,7 @@ def view_code_used(invitation: Invitation, *, ip: str | None) -> AuditEvent:
 def view_code_failed(invitation: Invitation, *, ip: str | None, reason: str, tries_left: int) -> AuditEvent:
     return _record(
         AuditAction.VIEW_CODE_FAILED,
-        employee=invitation.employee,
+        employee_id=invitation.employee_id,
         employee_acting=True,
         ip=ip,
         invitation_id=invitation.pk,
@@ -370,13 +378,15 @@ def view_code_failed(invitation: Invitation, *, ip: str | None, reason: str, tri
 
 
 def review_approved(attempt: VerificationAttempt, *, actor: Actor) -> AuditEvent:
-    return _record(AuditAction.REVIEW_APPROVED, employee=attempt.employee, actor=actor, attempt_id=attempt.pk)
+    return _record(
+        AuditAction.REVIEW_APPROVED, employee_id=attempt.employee_id, actor=actor, attempt_id=attempt.pk
+    )
 
 
 def review_rejected(attempt: VerificationAttempt, *, actor: Actor, records_erased: int) -> AuditEvent:
     return _record(
         AuditAction.REVIEW_REJECTED,
-        employee=attempt.employee,
+        employee_id=attempt.employee_id,
         actor=actor,
         attempt_id=attempt.pk,
         status_records_erased=records_erased,

@@ -30,30 +30,40 @@ def attempt_verified(
     and writes nothing new.
     """
     now = timezone.now()
-    status_record, created = StatusRecord.objects.get_or_create(
-        attempt=attempt,
-        defaults={
-            "employee_id": attempt.employee_id,
-            "consent": attempt.consent,
-            "verified_at": now,
-            **record,
-        },
+    # The caller holds the attempt's lock, and a record is only ever made together with the
+    # attempt turning VERIFIED (in one transaction): an attempt in any other state has none,
+    # so the record is inserted at once, without get_or_create's read and savepoint.
+    status_record = (
+        StatusRecord.objects.filter(attempt=attempt).first() if attempt.state == State.VERIFIED else None
     )
+    created = status_record is None
+    if status_record is None:
+        status_record = StatusRecord.objects.create(
+            attempt=attempt,
+            employee_id=attempt.employee_id,
+            consent=attempt.consent,
+            verified_at=now,
+            **record,
+        )
     attempt.state = State.VERIFIED
     attempt.token = None
     attempt.otp = None
     attempt.error_code = ""
     attempt.finished_at = now
     attempt.next_action_at = None
+    changed = ["state", "token", "otp", "error_code", "finished_at", "next_action_at", "updated_at"]
     if review_reason:
         attempt.review = Review.PENDING
         attempt.review_reason = review_reason
+        changed += ["review", "review_reason"]
         Employee.objects.filter(pk=attempt.employee_id).update(
             progress=Progress.AWAITING_REVIEW, **STATUS_CLEARED
         )
     else:
         employee_status_show(record=status_record)
-    attempt.save()
+    # Only what changed: the rest of the row (its encrypted mobile above all) is not
+    # encrypted and written again.
+    attempt.save(update_fields=changed)
     invitation_id = attempt.consent.invitation_id
     Invitation.objects.filter(pk=invitation_id, used_at__isnull=True).update(used_at=now)
     if created:

@@ -145,14 +145,28 @@ def attempt_submit_otp(
 
     ``submitter`` (a digest the submitting browser session can prove, see
     services.employee_access) is recorded: if this OTP verifies, that session may see the
-    result.
+    result. The attempt returned holds the columns this step read and wrote (refresh it to
+    read others).
     """
     otp = otp.strip()
     with transaction.atomic():
         # Only the attempt's row is locked (as before); the invitation is read for its lock.
+        # Only the columns this step reads (and the sweep's, which saving compares): the
+        # mobile and the link's token are not decrypted for nothing.
         attempt = (
             VerificationAttempt.objects.select_for_update(of=("self",))
             .select_related("consent__invitation")
+            .only(
+                "employee_id",
+                "consent",
+                "consent__invitation",
+                "consent__invitation__otp_locked_at",
+                "state",
+                "next_action_at",
+                "otp_expires_at",
+                "confirm_started_at",
+                "token",
+            )
             .get(pk=attempt.pk)
         )
         if attempt.state != State.OTP_SENT:
@@ -170,7 +184,20 @@ def attempt_submit_otp(
         attempt.error_code = ""
         attempt.retries = 0
         attempt.next_action_at = now
-        attempt.save()
+        # Only what changed (the encrypted mobile is not written again).
+        attempt.save(
+            update_fields=[
+                "otp",
+                "otp_submitter",
+                "otp_submitted_at",
+                "state",
+                "confirm_started_at",
+                "error_code",
+                "retries",
+                "next_action_at",
+                "updated_at",
+            ]
+        )
         events.otp_submitted(attempt, ip=ip)
         enqueue(Task.ATTEMPT_CONFIRM_OTP, attempt.pk)
     return attempt

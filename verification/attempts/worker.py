@@ -168,8 +168,23 @@ def attempt_confirm_otp(*, attempt_id: int) -> Retry | None:
     is saved in one statement or one transaction, tried again on a fresh connection if the
     database connection dropped; the status is then fetched with the token in hand.
     """
-    # One read for everything the step needs (the row and its consent).
-    attempt = VerificationAttempt.objects.select_related("consent").filter(pk=attempt_id).first()
+    # One read for everything the step needs (the row and whether its consent is active),
+    # only those columns: the step writes through single UPDATEs, never this object.
+    attempt = (
+        VerificationAttempt.objects.select_related("consent")
+        .only(
+            "state",
+            "token",
+            "confirm_started_at",
+            "otp",
+            "txn_id",
+            "otp_expires_at",
+            "consent__withdrawn_at",
+            "consent__decision",
+        )
+        .filter(pk=attempt_id)
+        .first()
+    )
     if attempt is None or attempt.state != State.OTP_SUBMITTED:
         return None
     if attempt.token:
@@ -340,10 +355,23 @@ def _fetch_refused(attempt_id: int, error: ProviderError) -> Retry | None:
 def attempt_status_record(*, attempt_id: int, signed: SignedStatus) -> None:
     """Store the signed status KYC-VS answered for the attempt, once."""
     with transaction.atomic():
-        # The employee too: the audit event names them (and their row is updated here anyway).
+        # The consent too (it must still be active); the employee's row is updated by id. Only
+        # the columns recording the status reads (the rest, encrypted ones too, are not
+        # decrypted for nothing); attempt_verified saves the attempt's changed fields by name.
         attempt = (
             VerificationAttempt.objects.select_for_update()
-            .select_related("consent", "employee")
+            .select_related("consent")
+            .only(
+                "state",
+                "employee_id",
+                "consent",
+                "method",
+                "mobile_changed",
+                "review_reason",
+                "consent__decision",
+                "consent__withdrawn_at",
+                "consent__invitation_id",
+            )
             .get(pk=attempt_id)
         )
         if attempt.state != State.OTP_SUBMITTED:

@@ -191,9 +191,10 @@ def receipt_send(*, invitation: Invitation, kind: str) -> None:
     says how they verified (a certificate or KYC-VS) where that matters."""
     if not invitation.employee.email:
         return  # invited by SMS or letter, no e-mail on file: the page itself is the receipt
-    latest = (
+    latest_method = (
         VerificationAttempt.objects.filter(consent__invitation=invitation)
         .order_by("-created_at", "-pk")
+        .values_list("method", flat=True)
         .first()
     )
     mail_send(
@@ -203,7 +204,7 @@ def receipt_send(*, invitation: Invitation, kind: str) -> None:
             "organization": organization_current(),
             "employee": invitation.employee,
             "link": invitation_link(invitation),
-            "by_certificate": latest is not None and latest.method == Method.CERTIFICATE,
+            "by_certificate": latest_method == Method.CERTIFICATE,
         },
     )
 

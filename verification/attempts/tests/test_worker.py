@@ -211,3 +211,44 @@ def test_a_token_held_when_the_database_connection_drops_is_saved_on_a_new_conne
     after = provider_stats(sandbox)
     assert after["confirm_calls"] - before["confirm_calls"] == 1
     assert after["repeat_confirms"] == 0
+
+
+def test_confirming_an_otp_records_everything_in_a_bounded_number_of_queries(flow, sandbox, org_a):
+    """What one verification costs the worker beyond the two provider calls: the claim, the
+    token saved, then one transaction (the status record, the employee's row, the attempt,
+    the link used, one audit row). A change that adds a query per verification shows here."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tenants.utils import tenant_context
+
+    from verification.attempts.tasks import attempt_confirm_otp_task
+    from verification.audit import AuditAction
+    from verification.models import AuditEvent, Invitation
+
+    attempt = flow()
+    submit_right_otp(sandbox, org_a, attempt, "9000000001")
+    with tenant_context(org_a):
+        # Through the task, as a worker runs it (in the organization the message names). The
+        # switch to the organization is not counted (every task has it, the trivial ones too),
+        # nor the organization's row (a worker has it cached: tenant-schemas-celery).
+        with CaptureQueriesContext(connection) as queries:
+            attempt_confirm_otp_task.apply(args=(attempt.pk,), throw=True)
+        steps = [
+            q["sql"]
+            for q in queries.captured_queries
+            if '"tenants_organization"' not in q["sql"] and not q["sql"].startswith("SET search_path")
+        ]
+        assert len(steps) <= 13, "\n".join(steps)
+        row = VerificationAttempt.objects.get(pk=attempt.pk)
+        assert (row.state, row.token, row.otp, row.next_action_at) == (State.VERIFIED, None, None, None)
+        assert row.finished_at is not None and row.confirm_started_at is not None
+        record = StatusRecord.objects.get(attempt=attempt)
+        assert record.key_id and record.evidence.count(".") == 2  # the JWS as the provider signed it
+        employee = row.employee
+        assert employee.progress == Progress.VERIFIED
+        assert (employee.vaccination_status, employee.status_method) == (record.status, "kycvs")
+        assert Invitation.objects.get(pk=row.consent.invitation_id).used_at is not None
+        succeeded = AuditEvent.objects.filter(
+            action=AuditAction.VERIFICATION_SUCCEEDED, data__attempt_id=attempt.pk
+        )
+        assert [(e.employee_id, e.data["key_id"]) for e in succeeded] == [(employee.pk, record.key_id)]

@@ -31,8 +31,13 @@ def signing_key() -> ec.EllipticCurvePrivateKey:
     return _key_for(settings.SECRET_KEY)
 
 
+@lru_cache(maxsize=4)
+def _key_id_for(secret: str) -> str:
+    return key_id_of(_key_for(secret).public_key())
+
+
 def key_id() -> str:
-    return key_id_of(signing_key().public_key())
+    return _key_id_for(settings.SECRET_KEY)
 
 
 def jwks() -> dict[str, Any]:

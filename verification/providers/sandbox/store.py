@@ -92,22 +92,37 @@ def transaction_wrong_attempt(txn_id: str, txn: Transaction) -> int:
     return left
 
 
+# Delete the transaction and, only if this call deleted it, mark its OTP used: one round trip,
+# and two confirms racing for one OTP still see exactly one winner.
+_FINISH = """
+if redis.call('DEL', KEYS[1]) == 1 then
+  redis.call('SET', KEYS[2], '1', 'EX', ARGV[1])
+  return 1
+end
+return 0
+"""
+
+
 def transaction_finish(txn_id: str) -> bool:
     """End the transaction (its OTP is single-use); False if someone else already did."""
-    finished = bool(_r().delete(_key("txn", txn_id)))
-    if finished:
-        _r().set(_key("used", txn_id), "1", ex=3600)
-    return finished
+    return bool(_r().eval(_FINISH, 2, _key("txn", txn_id), _key("used", txn_id), 3600))
 
 
-def stats_count(txn_id: str) -> None:
-    """Count a confirm call, and whether its OTP had already been used."""
-    pipe = _r().pipeline()
-    pipe.hincrby(_key("stats"), "confirm_calls", 1)
-    pipe.exists(_key("used", txn_id))
-    _, used = pipe.execute()
-    if used:
-        _r().hincrby(_key("stats"), "repeat_confirms", 1)
+# Count a confirm call, and whether its OTP had already been used; answer the transaction.
+_CONFIRM_CALL = """
+redis.call('HINCRBY', KEYS[1], 'confirm_calls', 1)
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'repeat_confirms', 1)
+end
+return redis.call('GET', KEYS[3])
+"""
+
+
+def confirm_call(txn_id: str) -> Transaction | None:
+    """Count a confirm call (and a repeat confirm of an OTP already used) and return the
+    transaction it names (None if it expired, ended or never was): one round trip."""
+    raw = _r().eval(_CONFIRM_CALL, 3, _key("stats"), _key("used", txn_id), _key("txn", txn_id))
+    return Transaction(**json.loads(raw)) if raw else None  # type: ignore[arg-type]
 
 
 def stats_get() -> dict[str, int]:

@@ -147,8 +147,7 @@ def confirm_otp(request: HttpRequest) -> HttpResponse:
     if body is None or not isinstance(body.get("otp"), str) or not isinstance(body.get("txnId"), str):
         return _error(400, "INVALID_REQUEST", "otp (SHA-256 hex) and txnId are required.")
     txn_id = body["txnId"]
-    store.stats_count(txn_id)
-    txn = store.transaction_get(txn_id)
+    txn = store.confirm_call(txn_id)  # counted, then the transaction read: one round trip
     if txn is None:
         return _error(400, "OTP_EXPIRED", "The OTP has expired or was already used.")
     if not hmac.compare_digest(body["otp"].lower(), txn.otp_sha256):
