@@ -4,6 +4,7 @@ windows, waiting for a condition, and enrolling an authenticator as a person wou
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 from pathlib import Path
 
 # The employee's phone and HR's desktop.
@@ -24,6 +25,23 @@ def wait_for(probe, timeout: float = 30.0):  # type: ignore[no-untyped-def]
             return value
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.2)
+
+
+def countdown_samples(locator, seconds: float = 3.5) -> list[int]:  # type: ignore[no-untyped-def]
+    """What a live "m:ss" countdown showed, in seconds, sampled for ``seconds``: long enough for
+    htmx to swap the polling panel in once (every 3 s), so a jump back or a stall shows."""
+    samples = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        minutes, secs = locator.inner_text().split(":")
+        samples.append(int(minutes) * 60 + int(secs))
+        time.sleep(0.25)
+    return samples
+
+
+def counts_down(samples: list[int]) -> bool:
+    """Never up (no jump back when the panel is swapped in) and lower at the end than at first."""
+    return all(a >= b for a, b in pairwise(samples)) and samples[-1] < samples[0]
 
 
 def totp_enrol(page) -> list[str]:  # type: ignore[no-untyped-def]
