@@ -243,8 +243,16 @@ def employee_directory_page(
     return _DirectoryPaginator(matching, per_page, count=known).get_page(number)
 
 
-def _distinct_values(column: str) -> list[str]:
-    """The distinct non-empty values of the employee table's ``column``, sorted.
+@dataclass(frozen=True)
+class FilterOptions:
+    """The names the directory's filters offer: every department and every location on record."""
+
+    departments: list[str]
+    locations: list[str]
+
+
+def _walk(column: str) -> str:
+    """SQL of the distinct non-empty values of the employee table's ``column``.
 
     A plain DISTINCT reads every row (30-50 ms at 100,000 employees). This walks the index
     that leads with ``column`` instead, one lookup per value ("loose index scan", which
@@ -254,28 +262,31 @@ def _distinct_values(column: str) -> list[str]:
     """
     table, name = connection.ops.quote_name(Employee._meta.db_table), connection.ops.quote_name(column)
     # Identifiers from the model, quoted; nothing here comes from the request.
-    sql = f"""
-        WITH RECURSIVE walk(value) AS (
+    return f"""
+        {column}_walk(value) AS (
             (SELECT {name} FROM {table} WHERE {name} > '' ORDER BY {name} LIMIT 1)
             UNION ALL
-            SELECT (SELECT {name} FROM {table} WHERE {name} > walk.value ORDER BY {name} LIMIT 1)
-            FROM walk WHERE walk.value IS NOT NULL
-        )
-        SELECT value FROM walk WHERE value IS NOT NULL
+            SELECT (SELECT {name} FROM {table} WHERE {name} > {column}_walk.value ORDER BY {name} LIMIT 1)
+            FROM {column}_walk WHERE {column}_walk.value IS NOT NULL
+        )"""  # noqa: S608
+
+
+def employee_filter_options() -> FilterOptions:
+    """Every department and every location named on an employee, each sorted (for the
+    directory's filters), in one query."""
+    sql = f"""
+        WITH RECURSIVE {_walk("department")}, {_walk("location")}
+        SELECT 'department', value FROM department_walk WHERE value IS NOT NULL
+        UNION ALL
+        SELECT 'location', value FROM location_walk WHERE value IS NOT NULL
+        ORDER BY 1, 2
     """  # noqa: S608
+    found: dict[str, list[str]] = {"department": [], "location": []}
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return [value for (value,) in cursor.fetchall()]
-
-
-def employee_departments() -> list[str]:
-    """Every department named on an employee, sorted (for the directory's filter)."""
-    return _distinct_values("department")
-
-
-def employee_locations() -> list[str]:
-    """Every location named on an employee, sorted (for the directory's filter)."""
-    return _distinct_values("location")
+        for column, value in cursor.fetchall():
+            found[column].append(value)
+    return FilterOptions(departments=found["department"], locations=found["location"])
 
 
 def access_employee(employee_id: int | str) -> Employee:

@@ -29,11 +29,10 @@ from verification.employees.selectors import (
     access_employee,
     employee_attempt_latest,
     employee_counts,
-    employee_departments,
     employee_directory_page,
+    employee_filter_options,
     employee_history,
     employee_invitations,
-    employee_locations,
 )
 from verification.employees.services import employee_create, employee_set_active, employee_update
 from verification.employees.views.bulk import DIRECTORY_PARAMS
@@ -58,6 +57,19 @@ def _query_string(params: QueryDict, **changes: str | None) -> str:
             query[key] = value
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else ""
+
+
+def _filter_choices(form: EmployeeFilterForm) -> dict[str, list[tuple[str, str]]]:
+    """The (value, label) options of each of the directory's filter menus."""
+    options = employee_filter_options()
+    everyone = ("", _("All"))
+    return {
+        "status": list(form.fields["status"].choices),  # type: ignore[attr-defined]
+        "progress": list(form.fields["progress"].choices),  # type: ignore[attr-defined]
+        "active": list(form.fields["active"].choices),  # type: ignore[attr-defined]
+        "department": [everyone, *((name, name) for name in options.departments)],
+        "location": [everyone, *((name, name) for name in options.locations)],
+    }
 
 
 @role_required(*EMPLOYEE_MANAGERS)
@@ -94,8 +106,8 @@ def employee_list(request: HttpRequest) -> HttpResponse:
         "filter_form": filter_form,
         "filters": filters,
         "filtered": filters != EmployeeFilters(sort=filters.sort),
-        "departments": employee_departments(),
-        "locations": employee_locations(),
+        "filter_choices": _filter_choices(filter_form),
+        "active_value": {True: "yes", False: "no"}.get(filters.active, ""),  # type: ignore[arg-type]
         "sort_headers": sort_headers,
         "narrowed_by": filter_form.narrowed_by(),
         "unnarrowed_query": _query_string(request.GET, bucket=None, method=None, active=None, page=None),

@@ -495,9 +495,42 @@ def test_filter_lists_offer_each_department_and_location_once_in_order(org_a, or
     _roster(org_a)
     EmployeeFactory.create(org=org_a, code="E6", full_name="Farah Ali", department="Admin", location="")
     _bravo_employee(org_b)  # bravo's "Ops" is not alpha's
-    response = signed_in(org_a).get(LIST)
-    assert response.context["departments"] == ["Admin", "Finance", "Sales"]
-    assert response.context["locations"] == ["Delhi", "Pune"]
+    page = signed_in(org_a).get(LIST).content.decode()
+    assert _options(page, "department") == [
+        ("*", "All"),
+        ("Admin", "Admin"),
+        ("Finance", "Finance"),
+        ("Sales", "Sales"),
+    ]
+    assert _options(page, "location") == [("*", "All"), ("Delhi", "Delhi"), ("Pune", "Pune")]
+
+
+def _options(page: str, name: str) -> list[tuple[str, str]]:
+    """The (value, label) options of the page's <select name=``name``>, the selected one starred."""
+    menu = re.search(rf'<select name="{name}" id="id_{name}">(.*?)</select>', page, re.S)
+    assert menu, name
+    return [
+        (value + ("*" if selected else ""), label)
+        for value, selected, label in re.findall(
+            r'<option value="([^"]*)"( selected)?>([^<]*)</option>', menu.group(1)
+        )
+    ]
+
+
+def test_each_filter_menu_shows_what_the_directory_is_filtered_by(org_a):
+    _roster(org_a)
+    page = signed_in(org_a).get(
+        LIST, {"status": "2", "progress": "verified", "active": "no", "department": "Sales"}
+    )
+    page = page.content.decode()
+    assert ("2*", "Fully vaccinated") in _options(page, "status")
+    assert ("verified*", "Verified") in _options(page, "progress")
+    assert _options(page, "active") == [("", "All"), ("yes", "Active"), ("no*", "Inactive")]
+    assert ("Sales*", "Sales") in _options(page, "department")
+    assert [value for value, _ in _options(page, "location")] == ["*", "Delhi", "Pune"]  # "All"
+    # A value the menus do not offer is dropped, as the filter drops it.
+    page = signed_in(org_a).get(LIST, {"status": "7", "active": "maybe"}).content.decode()
+    assert _options(page, "status")[0] == ("*", "All") and _options(page, "active")[0] == ("*", "All")
 
 
 @pytest.mark.parametrize(
