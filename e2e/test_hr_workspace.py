@@ -211,6 +211,34 @@ def test_hindi_dashboard_and_directory_on_a_phone(  # type: ignore[no-untyped-de
     shots(page, "confirm-hi")
 
 
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_the_filter_menus_narrow_the_directory_and_keep_what_was_chosen(  # type: ignore[no-untyped-def]
+    browser, shots, staff, org_a, live_server_url, staff_sign_in, language
+):
+    site = _site(org_a, live_server_url)
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    staff_sign_in(page, site, org_a, org_a.owner_email, OWNER_PASSWORD)
+    context.add_cookies([{"name": "django_language", "value": language, "url": site}])
+    page.goto(f"{site}/employees/")
+    # Every department on record is offered; the menus start at "All".
+    offered = page.locator("#id_department option").evaluate_all("options => options.map(o => o.value)")
+    assert offered[0] == "" and {f"Ops-{staff}", f"Lab-{staff}"} <= set(offered)
+    assert page.input_value("#id_status") == page.input_value("#id_active") == ""
+    page.select_option("#id_department", f"Lab-{staff}")
+    page.select_option("#id_status", "none")  # no status on record
+    page.select_option("#id_active", "yes")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(re.compile(r".*department=Lab-.*"))
+    assert page.locator("input[data-select-one]").count() == 4
+    # What was chosen is still chosen, in the page's language.
+    assert page.input_value("#id_department") == f"Lab-{staff}"
+    assert page.input_value("#id_status") == "none" and page.input_value("#id_active") == "yes"
+    chosen = page.locator("#id_status option:checked").inner_text()
+    assert (chosen == "No status on record") == (language == "en")
+    shots(page, f"directory-filtered-{language}")
+
+
 def test_a_new_organization_sees_the_next_step(  # type: ignore[no-untyped-def]
     browser, shots, committed_db, org_b, live_server_url, staff_sign_in
 ):
