@@ -219,7 +219,8 @@ class _DirectoryPaginator(Paginator):  # type: ignore[type-arg]
         # row it skips (45,000 of them on page 900); here the slice only picks ids, from an
         # index in the page's order where there is one, and only its rows are read after.
         ids = cast("QuerySet[Employee]", page.object_list)
-        rows = Employee.objects.filter(pk__in=ids).order_by(*ids.query.order_by)
+        # The mobile number stays encrypted: a page shows its last four digits (on the row).
+        rows = Employee.objects.filter(pk__in=ids).defer("mobile").order_by(*ids.query.order_by)
         page.object_list = _with_mobile_changed(_with_last_invitation(rows))
         return page
 

@@ -108,6 +108,9 @@ def test_list_query_count_does_not_grow_with_rows(org_a):
         response = client.get(LIST)
     assert len(response.context["employees"]) == 30
     assert len(data_queries(many)) == len(data_queries(few)), data_queries(many)
+    # The page shows the last four digits: no mobile number is decrypted for it.
+    assert all("mobile" in e.get_deferred_fields() for e in response.context["employees"])
+    assert "••••••0029" in response.content.decode() and "9000000029" not in response.content.decode()
 
 
 # --- add -----------------------------------------------------------------------------------
