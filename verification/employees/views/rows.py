@@ -8,13 +8,16 @@ label is translated once per page, an include's output is rendered once per dist
 dict of strings, which the template reads with a dict lookup (the first thing a template
 variable tries), nothing else.
 
-What each cell shows and its markup stay where they were: ``employees/list.html`` lays out
-the row, ``components/status_details.html`` and ``employees/_channel.html`` are the same
-components the employee's page uses.
+What each cell shows and its markup stay in templates: ``employees/_row.html`` lays out the
+row, ``components/status_details.html`` and ``employees/_channel.html`` are the same
+components the employee's page uses. The row template is rendered once per shape of row, not
+once per row (``RowMarkup``): 50 rows through the template language were 3 ms a page.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from typing import Any
@@ -57,6 +60,44 @@ def component_once(template_name: str) -> Callable[[Hashable, dict[str, Any]], S
     return render
 
 
+def _escaped(value: Any) -> str:
+    """``conditional_escape(value)``, without its lazy-text wrappers (750 values a page):
+    safe markup as it is, anything else through the same ``html.escape``."""
+    return str(value.__html__()) if hasattr(value, "__html__") else html.escape(str(value))
+
+
+class RowMarkup:
+    """A row template's output for any number of rows, the template rendered once per shape.
+
+    A row's *shape* is which of its values are true, and which false value each of the others
+    holds (None, False, ""): all that the row template's ``{% if %}``s may ask (the template
+    says so). For each shape the template is rendered once, a marker (itself true) in place
+    of every true value; a row of that shape is then that output with the row's own values,
+    escaped (safe markup as it is), where the markers came out. The output is split at the
+    markers once per shape and the values are put in after, never searched again: nothing a
+    value holds can act as a marker or as markup. One instance per page (one language).
+    """
+
+    OPEN, CLOSE = "\ue000", "\ue001"  # private-use characters: no catalogue text holds them
+    MARKER = re.compile("\ue000(\\w+)\ue001")
+
+    def __init__(self, template_name: str) -> None:
+        self.template = get_template(template_name)
+        self.shapes: dict[Hashable, list[str]] = {}
+
+    def render(self, row: dict[str, Any]) -> SafeString:
+        shape = tuple((name, True) if value else (name, type(value), value) for name, value in row.items())
+        parts = self.shapes.get(shape)
+        if parts is None:
+            stand_in = {
+                name: f"{self.OPEN}{name}{self.CLOSE}" if value else value for name, value in row.items()
+            }
+            parts = self.shapes[shape] = self.MARKER.split(self.template.render({"row": stand_in}))
+        # parts: text, name, text, name, ..., text
+        filled = [part if i % 2 == 0 else _escaped(row[part]) for i, part in enumerate(parts)]
+        return mark_safe("".join(filled))  # noqa: S308 - the template's markup, escaped values
+
+
 def _when(value: datetime) -> tuple[str, str]:
     """``value|date:'c'`` and ``value|date:"SHORT_DATETIME_FORMAT"``, in the current time zone,
     as the template showed them."""
@@ -70,6 +111,7 @@ def directory_rows(employees: Iterable[Employee]) -> list[dict[str, Any]]:
     detail_url = url_for_each("employees:detail")
     status_details = component_once("components/status_details.html")
     channel_badge = component_once("employees/_channel.html")
+    markup = RowMarkup("employees/_row.html")
     progress_labels = {value: str(label) for value, label in Progress.choices}
     status_labels = {value: str(label) for value, label in VaccinationStatus.choices}
     # The <label> of a row's checkbox: the template's blocktranslate, whose translated text
@@ -117,5 +159,6 @@ def directory_rows(employees: Iterable[Employee]) -> list[dict[str, Any]]:
             channel = employee.last_invitation_channel  # type: ignore[attr-defined]
             row["sent_iso"], row["sent"] = _when(sent_at)
             row["channel"] = channel_badge(channel, {"channel": channel})
+        row["html"] = markup.render(row)
         rows.append(row)
     return rows

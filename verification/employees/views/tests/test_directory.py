@@ -522,10 +522,8 @@ def _options(page: str, name: str) -> list[tuple[str, str]]:
 
 def test_each_filter_menu_shows_what_the_directory_is_filtered_by(org_a):
     _roster(org_a)
-    page = signed_in(org_a).get(
-        LIST, {"status": "2", "progress": "verified", "active": "no", "department": "Sales"}
-    )
-    page = page.content.decode()
+    query = {"status": "2", "progress": "verified", "active": "no", "department": "Sales"}
+    page = signed_in(org_a).get(LIST, query).content.decode()
     assert ("2*", "Fully vaccinated") in _options(page, "status")
     assert ("verified*", "Verified") in _options(page, "progress")
     assert _options(page, "active") == [("", "All"), ("yes", "Active"), ("no*", "Inactive")]

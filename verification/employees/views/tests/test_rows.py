@@ -77,3 +77,53 @@ def test_each_cell_shows_what_the_components_show(org_a, org_b):
         # The inactive one: no box to tick, its badge; the other organization's never.
         assert f'id="employee-{gone.pk}"' not in body and '<tr class="inactive">' in body
         assert "Other Organization" not in body
+
+
+def test_a_row_reads_as_the_row_template_renders_it_whatever_its_values_hold():
+    """RowMarkup renders the template once per shape of row; every row must still come out
+    exactly as the template renders it, values escaped, nothing in a value taken as a marker."""
+    from django.template.loader import get_template
+    from django.utils.safestring import mark_safe
+
+    from verification.employees.views.rows import RowMarkup
+
+    def row(pk: str, **cells: object) -> dict[str, object]:
+        base: dict[str, object] = {
+            "pk": pk,
+            "url": f"/employees/{pk}/",
+            "is_active": True,
+            "select_label": mark_safe(f"Select <b>{pk}</b>"),  # noqa: S308 - safe markup stays as it is
+            "name": f"Person {pk}",
+            "code": pk,
+            "email": "—",
+            "mobile": "—",
+            "department": "Ops",
+            "location": "Pune",
+            "progress": "invited",
+            "progress_label": "Invited",
+            "mobile_changed": False,
+            "status": None,
+            "status_details": "",
+            "verified": "",
+            "verified_iso": "",
+            "sent": "",
+            "sent_iso": "",
+            "invited": True,
+        }
+        return {**base, **cells}
+
+    rows = [
+        row("1"),
+        row("2", name='<script>alert("x")</script> & Co', email="a&b@example.com"),
+        row("3", name="\ue000code\ue001 \ue000url\ue001", code="\ue000name\ue001"),  # markers, typed
+        row("4", is_active=False, invited=False, mobile_changed=True),
+        row("5", status="Fully vaccinated", status_details=mark_safe("<span>dose 2 of 2</span>")),
+        row("6", status="", verified="1 Dec 2026, 9:00 am", verified_iso="2026-12-01T09:00:00+05:30"),
+        row("7", sent="1 Dec", sent_iso="2026-12-01", channel=mark_safe('<span class="badge">SMS</span>')),
+        row("8", name="Person 8"),  # the first row's shape again
+    ]
+    markup = RowMarkup("employees/_row.html")
+    template = get_template("employees/_row.html")
+    for cells in rows:
+        assert markup.render(cells) == template.render({"row": cells}), cells["pk"]
+    assert len(markup.shapes) == 5  # rows 1, 2, 3 and 8 share one shape
