@@ -157,7 +157,8 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------
 def database_config(url: str) -> dict:
-    """Django DATABASES entry for a postgres:// URL, always through django-tenants' backend.
+    """Django DATABASES entry for a postgres:// URL, always through django-tenants' backend
+    (``tenants.backend``: its own, with a list of tables that does not grow with the organizations).
 
     A Unix socket given as ``?host=/socket/dir`` (how the embedded server is reached) is moved
     to HOST, where Django and psycopg expect it.
@@ -166,7 +167,7 @@ def database_config(url: str) -> dict:
     options = config.setdefault("OPTIONS", {})
     if "host" in options:
         config["HOST"] = options.pop("host")
-    config["ENGINE"] = "django_tenants.postgresql_backend"
+    config["ENGINE"] = "tenants.backend"  # django-tenants' backend, tables listed by index
     config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     config["CONN_HEALTH_CHECKS"] = True
     return config
