@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from celery.signals import after_setup_logger, after_setup_task_logger, task_prerun
+from celery.signals import after_setup_logger, after_setup_task_logger, task_postrun, task_prerun
 from django.conf import settings
 from django.db import connection, connections
-from tenant_schemas_celery.app import CeleryApp
+from tenant_schemas_celery.app import CeleryApp, restore_schema
 from tenant_schemas_celery.task import TenantTask
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
@@ -110,3 +110,18 @@ def _drop_unusable_database_connections(sender: Any = None, **kwargs: Any) -> No
         return  # run in the caller's process (.apply()): its connection is the caller's business
     for database in connections.all(initialized_only=True):
         database.close_if_unusable_or_obsolete()
+
+
+# tenant-schemas-celery switches a worker's connection back to the public schema after every
+# task, so the next task, even one of the same organization, began with a `SET search_path`
+# round trip (django-tenants forgets the path on every switch). Its prerun switches to each
+# task's own schema anyway (and to the public one for a task sent without), so in a worker the
+# connection stays where the last task left it. A task run eagerly (``.apply()``) still hands
+# the caller's connection back in the schema it found it in.
+task_postrun.disconnect(restore_schema, dispatch_uid="tenant_schemas_restore_schema")
+
+
+@task_postrun.connect(dispatch_uid="tika_restore_schema_after_eager_task")
+def _restore_schema_after_eager_task(sender: Any = None, **kwargs: Any) -> None:
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        restore_schema(sender)

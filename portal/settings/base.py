@@ -107,6 +107,9 @@ MIDDLEWARE = [
     "portal.proxies.TrustedProxyMiddleware",
     # Security headers first: they must reach every response, the unknown-organization page too.
     "django.middleware.security.SecurityMiddleware",
+    # The CoWIN sandbox's API skips the rest (sessions, CSRF, the organization's lookup...): its
+    # calls are machine to machine. A no-op where the sandbox is off.
+    "verification.providers.sandbox.middleware.SandboxApiMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -19,6 +19,14 @@ def record_schema(token: str) -> None:
     Group.objects.create(name=f"probe:{token}:{schema}:{pid}:{uuid.uuid4().hex[:8]}")
 
 
+@shared_task
+def record_search_path(token: str) -> None:
+    """Leave a trace of whether this task found its organization's search path already set on
+    the connection (then its queries need no ``SET search_path`` first)."""
+    kept = bool(connection.search_path_set_schemas)  # type: ignore[attr-defined]
+    Group.objects.create(name=f"probe:{token}:{kept}:{uuid.uuid4().hex[:8]}")
+
+
 @shared_task(tenant_required=False)  # type: ignore[call-overload]
 def log_line(text: str) -> None:
     """Write ``text`` to the worker's log, as a task's own logger would."""

@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group
 from django_tenants.utils import schema_context
 
 from portal.celery import TenantRequiredError, app
-from portal.tests.celery_probe import record_schema
+from portal.tests.celery_probe import record_schema, record_search_path
 from tenants.duework import Kind
 from tenants.tasks import for_each_organization
 
@@ -65,6 +65,39 @@ def test_worker_reuses_its_database_connection(celery_worker_process, committed_
         assert len(backend_pids) == 1, "each task opened a new database connection"
     finally:
         _cleanup(token, org_a.schema_name)
+
+
+@pytest.mark.worker
+def test_the_next_task_of_the_same_organization_needs_no_set_search_path(
+    celery_worker_process, committed_db, org_a
+):
+    token = uuid.uuid4().hex
+    try:
+        with schema_context(org_a.schema_name):
+            record_search_path.delay(token)
+        assert len(_wait_for_traces(org_a.schema_name, token, count=1)) == 1
+        with schema_context(org_a.schema_name):
+            record_search_path.delay(token)
+        traces = _wait_for_traces(org_a.schema_name, token, count=2)
+        assert len(traces) == 2
+        # The second task (the worker has one process) found the path its predecessor set.
+        assert any(name.split(":")[2] == "True" for name in traces), traces
+    finally:
+        _cleanup(token, org_a.schema_name)
+
+
+@pytest.mark.django_db
+def test_a_task_applied_eagerly_hands_the_connection_back_in_its_schema(org_a):
+    from django.db import connection
+
+    with schema_context(org_a.schema_name):
+        record_schema.apply(args=("eager-probe",), headers={"_schema_name": org_a.schema_name})
+        Group.objects.filter(name__startswith="probe:eager-probe:").delete()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+    record_schema.apply(args=("eager-probe",), headers={"_schema_name": org_a.schema_name})
+    assert connection.schema_name == "public"  # type: ignore[attr-defined]
+    with schema_context(org_a.schema_name):
+        assert Group.objects.filter(name__startswith="probe:eager-probe:").exists()
 
 
 @pytest.mark.worker

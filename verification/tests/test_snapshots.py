@@ -5,15 +5,24 @@ from __future__ import annotations
 
 import pytest
 from celery import current_app
+from django.core.cache import cache
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from verification.models import DailySnapshot
 from verification.queue import Task
-from verification.snapshots import snapshot_soon
+from verification.snapshots import asked_key, snapshot_soon
 from verification.tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _not_asked_yet(org_a, org_b):  # type: ignore[no-untyped-def]
+    """No earlier test's request for today's snapshot holds back this test's."""
+    for org in (org_a, org_b):
+        with schema_context(org.schema_name):
+            cache.delete(asked_key())
 
 
 @pytest.fixture
@@ -67,3 +76,18 @@ def test_an_import_records_todays_snapshot(org_a, sent, django_capture_on_commit
 
     assert latest_job(org_a).status == ImportJob.Status.DONE
     assert sent == [Task.SNAPSHOT_TAKE]  # COPY writes the rows: the import itself asks for it
+
+
+def test_a_burst_before_the_first_snapshot_asks_once(org_a, sent, django_capture_on_commit_callbacks):
+    """200 statuses verified before the snapshot's task (queued behind them) has run: one task,
+    not one per change."""
+    with django_capture_on_commit_callbacks(execute=True), schema_context(org_a.schema_name):
+        for _ in range(3):
+            snapshot_soon()
+    assert sent == [Task.SNAPSHOT_TAKE]
+
+    with schema_context(org_a.schema_name):
+        cache.delete(asked_key())  # as when ASKED_FOR_S has passed and the task was lost
+        with django_capture_on_commit_callbacks(execute=True):
+            snapshot_soon()
+    assert sent == [Task.SNAPSHOT_TAKE, Task.SNAPSHOT_TAKE]  # asked again

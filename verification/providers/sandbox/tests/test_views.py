@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from portal.testing import host_client
 
@@ -63,3 +66,27 @@ def test_sandbox_answers_404_when_disabled(public_client, settings):
     settings.KYCVS_SANDBOX_ENABLED = False
     assert public_client.get("/sandbox/inbox.json").status_code == 404
     assert public_client.post("/sandbox/cowin/api/v3/vaccination/generateOTP").status_code == 404
+
+
+def test_the_api_skips_the_page_middleware(public_client, django_assert_num_queries):
+    """The CoWIN calls are answered without the stack pages need (SandboxApiMiddleware): no
+    organization looked up (the only query a sandbox call made), no session, no CSRF check."""
+    with django_assert_num_queries(0):
+        response = public_client.post(
+            "/sandbox/cowin/api/v3/vaccination/generateOTP",
+            {"mobile_number": "9000000021", "full_name": "Ravi Kumar"},
+            content_type="application/json",
+            HTTP_X_API_KEY=settings.KYCVS_SANDBOX_API_KEY,
+        )
+        jwks = public_client.get("/sandbox/cowin/.well-known/jwks.json")
+    assert response.status_code == 200 and response.json()["txnId"]
+    assert jwks.status_code == 200 and jwks.json()["keys"]
+    assert not response.cookies and "Vary" not in response  # nothing of sessions or locales
+    # The security headers still come (the middleware sits after SecurityMiddleware).
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_rest_of_the_sandbox_still_goes_through_the_stack(public_client):
+    with CaptureQueriesContext(connection) as queries:
+        assert public_client.get("/sandbox/inbox.json").status_code == 200
+    assert any("tenants_domain" in query["sql"] for query in queries)  # the site looked up by host
