@@ -30,7 +30,6 @@ if not FIELD_ENCRYPTION_KEYS:
 
 # The real KYC-VS service; the sandbox is never served in production.
 KYCVS_SANDBOX_ENABLED = False
-MIDDLEWARE = [m for m in MIDDLEWARE if m != "verification.providers.sandbox.middleware.SandboxApiMiddleware"]  # noqa: F405
 # KYC-VS needs a registered partner key: set all three, or none (then employees verify with
 # their vaccination certificate only). Half a configuration stops the start.
 KYCVS_BASE_URL = env("KYCVS_BASE_URL", default="")

@@ -107,7 +107,7 @@ def employee_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "filtered": filters != EmployeeFilters(sort=filters.sort),
         "filter_choices": _filter_choices(filter_form),
-        "active_value": {True: "yes", False: "no"}.get(filters.active, ""),  # type: ignore[arg-type]
+        "active_value": "" if filters.active is None else "yes" if filters.active else "no",
         "sort_headers": sort_headers,
         "narrowed_by": filter_form.narrowed_by(),
         "unnarrowed_query": _query_string(request.GET, bucket=None, method=None, active=None, page=None),
