@@ -420,7 +420,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Sessions are stored in each organization's own schema, so a session key of one organization
 # means nothing on another's host. Cookies stay host-only: never set SESSION_COOKIE_DOMAIN.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Read through the cache (Redis), whose keys carry the organization's schema (KEY_FUNCTION
+# above), so that a signed-in request does not query and decode the session's row; the row
+# stays the record, read when Redis has no copy or cannot be reached.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.contrib.sessions.backends import cached_db
 from django.core.cache import cache
 from django_tenants.utils import schema_context
 
@@ -47,6 +48,12 @@ def test_session_cookie_of_a_is_not_accepted_on_b(org_a, org_b):
     client_a = signed_in(org_a)
     session_cookie = client_a.cookies["sessionid"]
     assert client_a.get("/").status_code == 200
+    # The session is read through the cache: its copy there is keyed by A's schema.
+    cached = f"{cached_db.KEY_PREFIX}{session_cookie.value}"
+    with schema_context(org_a.schema_name):
+        assert cache.get(cached) is not None
+    with schema_context(org_b.schema_name):
+        assert cache.get(cached) is None
 
     client_b = host_client(org_b.host)
     client_b.cookies["sessionid"] = session_cookie.value

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib import import_module
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
@@ -163,7 +165,9 @@ def staff_role_change(*, user: User, role: Role, actor: Actor) -> None:
 
 def _end_sessions(user: User) -> int:
     ended = [s.pk for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(user.pk)]
-    Session.objects.filter(pk__in=ended).delete()
+    for session_key in ended:
+        # Through the session engine: the row and its copy in the cache.
+        import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).delete()
     return len(ended)
 
 

@@ -8,6 +8,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.contrib.sessions.backends import cached_db
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_tenants.utils import schema_context
@@ -88,6 +91,14 @@ def test_role_change_keeps_at_least_one_owner(org_a):
         assert member_role(mate) == Role.HR_ADMIN
 
 
+def test_a_new_role_counts_from_the_teammates_next_request(org_a):
+    mate = _teammate(org_a, Role.VIEWER)
+    mate_client = signed_in(org_a, mate.username)
+    assert mate_client.get("/employees/").status_code == 403
+    signed_in(org_a).post(f"/account/team/{mate.pk}/role/", {"role": "hr_admin"})
+    assert mate_client.get("/employees/").status_code == 200  # the same session
+
+
 def test_deactivation_ends_the_teammates_sessions(org_a):
     mate = _teammate(org_a, Role.VIEWER)
     mate_client = signed_in(org_a, mate.username)
@@ -97,6 +108,10 @@ def test_deactivation_ends_the_teammates_sessions(org_a):
     assert asked.status_code == 200 and "signed out everywhere" in asked.content.decode()
     assert mate_client.get("/").status_code == 200  # not until the Owner confirms
     owner.post(f"/account/team/{mate.pk}/deactivate/", {"confirmed": "1"})
+    with schema_context(org_a.schema_name):  # the row and the cache's copy of it are gone
+        session_key = mate_client.cookies["sessionid"].value
+        assert not Session.objects.filter(session_key=session_key).exists()
+        assert cache.get(f"{cached_db.KEY_PREFIX}{session_key}") is None
     assert mate_client.get("/").status_code == 302
     assert (
         host_client(org_a.host)
