@@ -36,6 +36,7 @@ from verification.employees.selectors import (
 )
 from verification.employees.services import employee_create, employee_set_active, employee_update
 from verification.employees.views.bulk import DIRECTORY_PARAMS
+from verification.employees.views.menus import filter_menus
 from verification.employees.views.rows import directory_rows
 from verification.invitations.reminders import invitations_to_remind, reminder_request
 from verification.invitations.services import channels_available, invitation_create
@@ -106,8 +107,16 @@ def employee_list(request: HttpRequest) -> HttpResponse:
         "filter_form": filter_form,
         "filters": filters,
         "filtered": filters != EmployeeFilters(sort=filters.sort),
-        "filter_choices": _filter_choices(filter_form),
-        "active_value": "" if filters.active is None else "yes" if filters.active else "no",
+        "filter_menus": filter_menus(
+            _filter_choices(filter_form),
+            {
+                "status": filters.status,
+                "progress": filters.progress,
+                "department": filters.department,
+                "location": filters.location,
+                "active": "" if filters.active is None else "yes" if filters.active else "no",
+            },
+        ),
         "sort_headers": sort_headers,
         "narrowed_by": filter_form.narrowed_by(),
         "unnarrowed_query": _query_string(request.GET, bucket=None, method=None, active=None, page=None),
