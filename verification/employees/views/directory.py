@@ -60,7 +60,13 @@ def _query_string(params: QueryDict, **changes: str | None) -> str:
     return f"?{encoded}" if encoded else ""
 
 
-def _filter_choices(form: EmployeeFilterForm) -> dict[str, list[tuple[str, str]]]:
+def _named(names: list[str], chosen: str) -> list[str]:
+    """``names`` (sorted), with ``chosen`` among them even if nobody is there now (a link kept
+    from before, a department just emptied): the menu then shows what the list is filtered by."""
+    return sorted({*names, chosen}) if chosen and chosen not in names else names
+
+
+def _filter_choices(form: EmployeeFilterForm, filters: EmployeeFilters) -> dict[str, list[tuple[str, str]]]:
     """The (value, label) options of each of the directory's filter menus."""
     options = employee_filter_options()
     everyone = ("", _("All"))
@@ -68,8 +74,8 @@ def _filter_choices(form: EmployeeFilterForm) -> dict[str, list[tuple[str, str]]
         "status": list(form.fields["status"].choices),  # type: ignore[attr-defined]
         "progress": list(form.fields["progress"].choices),  # type: ignore[attr-defined]
         "active": list(form.fields["active"].choices),  # type: ignore[attr-defined]
-        "department": [everyone, *((name, name) for name in options.departments)],
-        "location": [everyone, *((name, name) for name in options.locations)],
+        "department": [everyone, *((n, n) for n in _named(options.departments, filters.department))],
+        "location": [everyone, *((n, n) for n in _named(options.locations, filters.location))],
     }
 
 
@@ -108,7 +114,7 @@ def employee_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "filtered": filters != EmployeeFilters(sort=filters.sort),
         "filter_menus": filter_menus(
-            _filter_choices(filter_form),
+            _filter_choices(filter_form, filters),
             {
                 "status": filters.status,
                 "progress": filters.progress,

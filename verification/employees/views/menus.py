@@ -17,7 +17,7 @@ from verification.employees.views.rows import RowMarkup
 
 
 def filter_menus(
-    choices: Mapping[str, Iterable[tuple[str, str]]], values: Mapping[str, str]
+    choices: Mapping[str, Iterable[tuple[str, object]]], values: Mapping[str, str]
 ) -> dict[str, SafeString]:
     """The <option>s of each menu of ``choices`` ((value, label) pairs), the option whose
     value is ``values[name]`` selected."""

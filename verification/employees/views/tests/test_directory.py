@@ -529,6 +529,17 @@ def test_each_filter_menu_shows_what_the_directory_is_filtered_by(org_a):
     assert _options(page, "active") == [("", "All"), ("yes", "Active"), ("no*", "Inactive")]
     assert ("Sales*", "Sales") in _options(page, "department")
     assert [value for value, _ in _options(page, "location")] == ["*", "Delhi", "Pune"]  # "All"
+    # A department or location nobody is in now (a link kept from before) is still shown as
+    # what the list is filtered by, in its place among the others.
+    page = signed_in(org_a).get(LIST, {"department": "Legal", "location": "Agra"}).content.decode()
+    assert _options(page, "department") == [
+        ("", "All"),
+        ("Finance", "Finance"),
+        ("Legal*", "Legal"),
+        ("Sales", "Sales"),
+    ]
+    assert _options(page, "location")[:2] == [("", "All"), ("Agra*", "Agra")]
+    assert "No employees match" in page
     # A value the menus do not offer is dropped, as the filter drops it.
     page = signed_in(org_a).get(LIST, {"status": "7", "active": "maybe"}).content.decode()
     assert _options(page, "status")[0] == ("*", "All") and _options(page, "active")[0] == ("*", "All")
