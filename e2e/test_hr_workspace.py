@@ -237,6 +237,12 @@ def test_the_filter_menus_narrow_the_directory_and_keep_what_was_chosen(  # type
     chosen = page.locator("#id_status option:checked").inner_text()
     assert (chosen == "No status on record") == (language == "en")
     shots(page, f"directory-filtered-{language}")
+    # A kept link to a department nobody is in now: its menu says so, not "All".
+    page.goto(f"{site}/employees/?department=Gone-{staff}")
+    assert page.input_value("#id_department") == f"Gone-{staff}"
+    assert page.locator("input[data-select-one]").count() == page.locator("[data-bulk-matching]").count() == 0
+    assert page.locator("main a[href='/employees/']").count() >= 1  # "Show everyone" / "Clear"
+    shots(page, f"directory-gone-department-{language}")
 
 
 def test_a_new_organization_sees_the_next_step(  # type: ignore[no-untyped-def]
