@@ -61,9 +61,10 @@ def _query_string(params: QueryDict, **changes: str | None) -> str:
 
 
 def _named(names: list[str], chosen: str) -> list[str]:
-    """``names`` (sorted), with ``chosen`` among them even if nobody is there now (a link kept
-    from before, a department just emptied): the menu then shows what the list is filtered by."""
-    return sorted({*names, chosen}) if chosen and chosen not in names else names
+    """``names`` (in the database's order), with ``chosen`` first if nobody is there now (a
+    link kept from before, a department just emptied): the menu then shows what the list is
+    filtered by."""
+    return [chosen, *names] if chosen and chosen not in names else names
 
 
 def _filter_choices(form: EmployeeFilterForm, filters: EmployeeFilters) -> dict[str, list[tuple[str, str]]]:

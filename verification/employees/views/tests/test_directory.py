@@ -530,12 +530,12 @@ def test_each_filter_menu_shows_what_the_directory_is_filtered_by(org_a):
     assert ("Sales*", "Sales") in _options(page, "department")
     assert [value for value, _ in _options(page, "location")] == ["*", "Delhi", "Pune"]  # "All"
     # A department or location nobody is in now (a link kept from before) is still shown as
-    # what the list is filtered by, in its place among the others.
+    # what the list is filtered by, first after "All".
     page = signed_in(org_a).get(LIST, {"department": "Legal", "location": "Agra"}).content.decode()
     assert _options(page, "department") == [
         ("", "All"),
-        ("Finance", "Finance"),
         ("Legal*", "Legal"),
+        ("Finance", "Finance"),
         ("Sales", "Sales"),
     ]
     assert _options(page, "location")[:2] == [("", "All"), ("Agra*", "Agra")]
