@@ -165,9 +165,10 @@ def staff_role_change(*, user: User, role: Role, actor: Actor) -> None:
 
 def _end_sessions(user: User) -> int:
     ended = [s.pk for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(user.pk)]
+    # Through the session engine: the row and its copy in the cache.
+    store = import_module(settings.SESSION_ENGINE).SessionStore
     for session_key in ended:
-        # Through the session engine: the row and its copy in the cache.
-        import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).delete()
+        store(session_key=session_key).delete()
     return len(ended)
 
 

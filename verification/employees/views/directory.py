@@ -10,6 +10,7 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -45,6 +46,9 @@ from verification.models import Channel, Progress
 PAGE_SIZE = 50
 
 
+#: The directory's filter menus (fields of EmployeeFilterForm; templates/employees/list.html).
+FILTER_MENUS = ("status", "progress", "department", "location", "active")
+
 #: Column headers of the directory that sort it (key as in DIRECTORY_SORTS).
 SORTABLE = ("name", "code", "department", "status", "verified")
 
@@ -67,17 +71,18 @@ def _named(names: list[str], chosen: str) -> list[str]:
     return [chosen, *names] if chosen and chosen not in names else names
 
 
-def _filter_choices(form: EmployeeFilterForm, filters: EmployeeFilters) -> dict[str, list[tuple[str, str]]]:
-    """The (value, label) options of each of the directory's filter menus."""
+def _filter_menus(form: EmployeeFilterForm) -> dict[str, SafeString]:
+    """The <option>s of each of the directory's filter menus, what the list is filtered by
+    selected: the form's valid values (an invalid one is left out, as ``form.filters()``
+    leaves it)."""
+    form.is_valid()
+    chosen = {name: form.cleaned_data.get(name) or "" for name in FILTER_MENUS}
     options = employee_filter_options()
     everyone = ("", _("All"))
-    return {
-        "status": list(form.fields["status"].choices),  # type: ignore[attr-defined]
-        "progress": list(form.fields["progress"].choices),  # type: ignore[attr-defined]
-        "active": list(form.fields["active"].choices),  # type: ignore[attr-defined]
-        "department": [everyone, *((n, n) for n in _named(options.departments, filters.department))],
-        "location": [everyone, *((n, n) for n in _named(options.locations, filters.location))],
-    }
+    choices = {name: list(form.fields[name].choices) for name in ("status", "progress", "active")}  # type: ignore[attr-defined]
+    choices["department"] = [everyone, *((n, n) for n in _named(options.departments, chosen["department"]))]
+    choices["location"] = [everyone, *((n, n) for n in _named(options.locations, chosen["location"]))]
+    return filter_menus(choices, chosen)
 
 
 @role_required(*EMPLOYEE_MANAGERS)
@@ -114,16 +119,7 @@ def employee_list(request: HttpRequest) -> HttpResponse:
         "filter_form": filter_form,
         "filters": filters,
         "filtered": filters != EmployeeFilters(sort=filters.sort),
-        "filter_menus": filter_menus(
-            _filter_choices(filter_form, filters),
-            {
-                "status": filters.status,
-                "progress": filters.progress,
-                "department": filters.department,
-                "location": filters.location,
-                "active": "" if filters.active is None else "yes" if filters.active else "no",
-            },
-        ),
+        "filter_menus": _filter_menus(filter_form),
         "sort_headers": sort_headers,
         "narrowed_by": filter_form.narrowed_by(),
         "unnarrowed_query": _query_string(request.GET, bucket=None, method=None, active=None, page=None),
