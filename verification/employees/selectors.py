@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from verification.audit import AuditAction
@@ -24,18 +24,6 @@ from verification.models import (
 )
 
 
-def _with_last_invitation(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
-    """``queryset`` annotated from each employee's newest invitation with
-    ``last_invitation_sent_at`` (e-mailed, texted or printed; None while it is still queued,
-    and for someone never invited) and ``last_invitation_channel``. When it was created is on
-    the row: ``last_invited_at``."""
-    newest = Invitation.objects.filter(employee=OuterRef("pk")).order_by("-created_at", "-pk")
-    return queryset.annotate(
-        last_invitation_sent_at=Subquery(newest.values("sent_at")[:1]),
-        last_invitation_channel=Subquery(newest.values("channel")[:1]),
-    )
-
-
 def _with_mobile_changed(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
     """``queryset`` annotated with ``status_via_changed_mobile``: the status on record (or
     awaiting review) came through a number the employee entered, not the one on file."""
@@ -44,10 +32,10 @@ def _with_mobile_changed(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
 
 
 def employee_list() -> QuerySet[Employee]:
-    """Every employee (active or not) by name, each annotated from their newest invitation
-    (``last_invited_at``, ``last_invitation_sent_at``). One query for any number of rows.
-    """
-    return _with_last_invitation(Employee.objects.all()).order_by("full_name", "code")
+    """Every employee (active or not) by name. Their newest invitation's creation, channel
+    and sending are on their row (``last_invited_at``, ``last_invitation_channel``,
+    ``last_invitation_sent_at``)."""
+    return Employee.objects.order_by("full_name", "code")
 
 
 @dataclass(frozen=True)
@@ -215,13 +203,14 @@ class _DirectoryPaginator(Paginator):  # type: ignore[type-arg]
     def page(self, number: int | str) -> Page[Employee]:
         page = super().page(number)
         # ``page.object_list`` is the page's slice (LIMIT/OFFSET) of the ordered directory.
-        # Run as it is, PostgreSQL would also run the newest-invitation subqueries for every
-        # row it skips (45,000 of them on page 900); here the slice only picks ids, from an
-        # index in the page's order where there is one, and only its rows are read after.
+        # Run as it is, PostgreSQL would also run the changed-mobile subquery for every row
+        # it skips (45,000 of them on page 900) and read each of those rows; here the slice
+        # only picks ids, from an index in the page's order where there is one, and only its
+        # rows are read after.
         ids = cast("QuerySet[Employee]", page.object_list)
         # The mobile number stays encrypted: a page shows its last four digits (on the row).
         rows = Employee.objects.filter(pk__in=ids).defer("mobile").order_by(*ids.query.order_by)
-        page.object_list = _with_mobile_changed(_with_last_invitation(rows))
+        page.object_list = _with_mobile_changed(rows)
         return page
 
 
@@ -233,7 +222,7 @@ def employee_directory_page(
     counts: EmployeeCounts | None = None,
 ) -> Page[Employee]:
     """Page ``number`` of the directory under ``filters`` (the nearest page when out of
-    range), its rows annotated as in ``employee_list``.
+    range), its rows annotated with ``status_via_changed_mobile``.
 
     Two queries (how many match, the page's rows) whatever the page or the size of the
     organization; one when ``counts`` already tells how many match (no filter, or only

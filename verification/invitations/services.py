@@ -88,7 +88,11 @@ def invitation_create(
             channel=channel,
             created_by=actor if actor is not None and actor.is_authenticated else None,  # type: ignore[misc]
         )
-        changes: dict[str, object] = {"last_invited_at": invitation.created_at}
+        changes: dict[str, object] = {
+            "last_invited_at": invitation.created_at,
+            "last_invitation_channel": channel,
+            "last_invitation_sent_at": None,
+        }
         if employee.progress in (
             Progress.NOT_INVITED,
             Progress.DECLINED,
@@ -160,6 +164,14 @@ def invitation_email_send(invitation: Invitation, *, template: str) -> None:
     )
 
 
+def invitation_sent_on_employee(invitation: Invitation) -> None:
+    """Record on the employee's row that ``invitation`` went out (``sent_at``), if it is
+    still their newest (one created later has reset the row, and says what it shows)."""
+    Employee.objects.filter(pk=invitation.employee_id, last_invited_at=invitation.created_at).update(
+        last_invitation_sent_at=invitation.sent_at
+    )
+
+
 def invitation_send(*, invitation: Invitation) -> bool:
     """E-mail or text the invitation link, once (a letter is printed, never sent). Returns
     False if there was nothing to send, or no longer a way to send it (the e-mail or mobile
@@ -175,6 +187,7 @@ def invitation_send(*, invitation: Invitation) -> bool:
         invitation_deliver(invitation, template="invitation")
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["sent_at"])
+        invitation_sent_on_employee(invitation)
         # No reminder comes sooner than a day after the invitation (reminders.MIN_GAP).
         due_work_mark(kind=DueKind.REMINDERS, at=invitation.sent_at + timedelta(days=1))
         events.invitation_sent(invitation)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from tenants.selectors import organization_current
 from verification import events
 from verification.events import Actor
-from verification.invitations.services import invitation_create, invitation_link
+from verification.invitations.services import invitation_create, invitation_link, invitation_sent_on_employee
 from verification.letters.pdf import Block, LetterPage
 from verification.models import Channel, Employee, Invitation
 
@@ -90,6 +90,7 @@ def letters_issue(*, employees: Iterable[Employee], actor: Actor) -> list[Letter
             invitation = invitation_create(employee=employee, actor=actor, channel=Channel.LETTER)
             Invitation.objects.filter(pk=invitation.pk).update(sent_at=now)
             invitation.sent_at = now
+            invitation_sent_on_employee(invitation)
             events.invitation_letter_printed(invitation, actor=actor)
             pages.append(letter_page(invitation))
     return pages

@@ -154,9 +154,9 @@ def directory_rows(employees: Iterable[Employee]) -> list[dict[str, Any]]:
             row["status_details"] = status_details(key, {"employee": employee})
         if employee.status_verified_at:
             row["verified_iso"], row["verified"] = _when(employee.status_verified_at)
-        sent_at = employee.last_invitation_sent_at  # type: ignore[attr-defined]
+        sent_at = employee.last_invitation_sent_at
         if sent_at:
-            channel = employee.last_invitation_channel  # type: ignore[attr-defined]
+            channel = employee.last_invitation_channel
             row["sent_iso"], row["sent"] = _when(sent_at)
             row["channel"] = channel_badge(channel, {"channel": channel})
         row["html"] = markup.render(row)

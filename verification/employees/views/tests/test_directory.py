@@ -11,12 +11,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from portal.testing import OrgFixture, data_queries, host_client, signed_in
 from tenants.members import Role
 from verification.employees.services import employee_update
 from verification.employees.views.tests.helpers import messages_of, staff_client
+from verification.invitations.services import invitation_send
 from verification.models import AuditEvent, Employee, Invitation, Progress, VaccinationStatus
 from verification.tests.factories import EmployeeFactory, InvitationFactory
 
@@ -65,9 +66,10 @@ def test_list_shows_when_the_latest_invitation_went_out(org_a):
     sent = EmployeeFactory.create(org=org_a, code="E1", full_name="Asha Rao")
     queued = EmployeeFactory.create(org=org_a, code="E2", full_name="Bina Das")
     EmployeeFactory.create(org=org_a, code="E3", full_name="Chetan Roy")
-    sent_at = timezone.now() - timedelta(hours=1)
-    with schema_context(org_a.schema_name):
-        Invitation.objects.filter(pk=InvitationFactory.create(employee=sent).pk).update(sent_at=sent_at)
+    with tenant_context(org_a.get()):
+        invitation = InvitationFactory.create(employee=sent)
+        assert invitation_send(invitation=invitation)
+        sent_at = Invitation.objects.get(pk=invitation.pk).sent_at
         InvitationFactory.create(employee=queued)
 
     response = signed_in(org_a).get(LIST)

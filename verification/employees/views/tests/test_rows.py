@@ -37,8 +37,10 @@ def test_each_cell_shows_what_the_components_show(org_a, org_b):
     queued = EmployeeFactory.create(org=org_a, code="R3", full_name="Chetan Roy")
     EmployeeFactory.create(org=org_b, code="R9", full_name="Other Organization")
     with schema_context(org_a.schema_name):
-        sms = InvitationFactory.create(employee=shown)
-        Invitation.objects.filter(pk=sms.pk).update(channel="sms", sent_at=sent_at)
+        sms = InvitationFactory.create(employee=shown, channel="sms")
+        # Texted three hours ago (the invitation and, as invitation_send keeps it, the row).
+        Invitation.objects.filter(pk=sms.pk).update(sent_at=sent_at)
+        Employee.objects.filter(pk=shown.pk).update(last_invitation_sent_at=sent_at)
         InvitationFactory.create(employee=queued)
         Employee.objects.filter(pk=shown.pk).update(
             progress=Progress.VERIFIED,
