@@ -82,6 +82,27 @@ class AuditAction(models.TextChoices):
     AUDIT_EXPORTED = "audit.exported", _("Audit log downloaded")
 
 
+#: What records somebody looking, downloading or signing in: no employee's row changes, so
+#: no number on the dashboard moves, and today's snapshot is not due again for it.
+LOOKS = frozenset(
+    {
+        AuditAction.EMPLOYEE_VIEWED,
+        AuditAction.IMPORT_ERRORS_DOWNLOADED,
+        AuditAction.EXPORT_DOWNLOADED,
+        AuditAction.AUDIT_EXPORTED,
+        AuditAction.DATA_SUMMARY_VIEWED,
+        AuditAction.VIEW_CODE_REQUESTED,
+        AuditAction.VIEW_CODE_USED,
+        AuditAction.VIEW_CODE_FAILED,
+        AuditAction.TWO_FACTOR_VERIFIED,
+        AuditAction.TWO_FACTOR_REAUTHENTICATED,
+        AuditAction.TWO_FACTOR_FAILED,
+        AuditAction.PASSWORD_RESET_REQUESTED,
+        AuditAction.PASSWORD_RESET_THROTTLED,
+        AuditAction.STAFF_SIGNED_IN_AFTER_SIGNUP,
+    }
+)
+
 #: How the employee reads what a member of staff did with their record (their own summary).
 EMPLOYEE_READS = {
     AuditAction.EMPLOYEE_CREATED: _("added your record"),

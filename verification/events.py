@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from tenants.duework import Kind as DueKind
 from tenants.duework import due_work_touch
-from verification.audit import AuditAction
+from verification.audit import LOOKS, AuditAction
 from verification.models import AuditEvent, Employee, Invitation, VerificationAttempt
 
 Actor = AbstractBaseUser | AnonymousUser | None
@@ -40,9 +40,10 @@ def _record(
         ip = ip if ip is not None else request_ip.get()
     else:
         kind, user_id, label = AuditEvent.ActorKind.SYSTEM, None, "system"
-    # Whatever is audited may move the dashboard's numbers: today's snapshot is refreshed on
-    # the next hourly run (an organization where nothing happens is not visited).
-    due_work_touch(kind=DueKind.SNAPSHOT)
+    # Whatever else is audited may move the dashboard's numbers: today's snapshot is refreshed
+    # on the next hourly run (an organization where nothing happens is not visited).
+    if action not in LOOKS:
+        due_work_touch(kind=DueKind.SNAPSHOT)
     return AuditEvent.objects.create(
         action=action,
         actor_kind=kind,

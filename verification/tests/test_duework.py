@@ -15,6 +15,7 @@ from portal.testing import OrgFixture
 from tenants.duework import Kind, due_work_rebuild, due_work_settle, organizations_due
 from tenants.models import DueWork
 from tenants.tasks import for_each_due_organization
+from verification import events
 from verification.consent.services import consent_give, consent_withdraw
 from verification.employees.services import employee_set_active
 from verification.invitations.reminders import reminders_next_due
@@ -235,3 +236,20 @@ def test_a_flushed_broker_still_completes_the_verification_through_the_index(
         with schema_context(org_a.schema_name):
             attempt.employee.delete()
         _forget(org_a, org_b)
+
+
+@pytest.mark.django_db
+def test_a_look_leaves_the_snapshot_alone_a_change_makes_it_due(org_a, org_b):
+    with schema_context(org_a.schema_name):
+        employee = EmployeeFactory.create()
+    _forget(org_a, org_b)
+    with schema_context(org_a.schema_name):
+        events.employee_viewed(employee, actor=None)
+        events.export_downloaded(actor=None, ip=None, file_format="csv", filters={}, rows=1)
+    assert _due(org_a, Kind.SNAPSHOT) is None  # nothing on the dashboard moved
+
+    with schema_context(org_a.schema_name):
+        before = timezone.now()
+        events.employee_updated(employee, actor=None, fields=["department"])
+    assert _due(org_a, Kind.SNAPSHOT) >= before
+    assert _due(org_b, Kind.SNAPSHOT) is None
