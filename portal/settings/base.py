@@ -125,7 +125,8 @@ MIDDLEWARE = [
     # Everything a signed-in person is shown: no browser or proxy keeps a copy (static files,
     # served by WhiteNoise above, keep their own caching).
     "verification.account.middleware.NoStoreForStaffMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, reading the session's device in one plain query.
+    "verification.account.middleware.OTPMiddleware",
     "verification.account.middleware.SessionLimitsMiddleware",
     "verification.account.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

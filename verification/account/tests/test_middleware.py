@@ -7,12 +7,19 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_tenants.utils import schema_context
 
-from portal.testing import OWNER_PASSWORD, host_client, signed_in
+from portal.testing import OWNER_PASSWORD, data_queries, host_client, signed_in
 from tenants.members import Role
 from tenants.tests.factories import StaffUserFactory
+from verification.account.middleware import OTPMiddleware
 from verification.tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +95,57 @@ def test_static_files_and_anonymous_pages_keep_their_own_caching(org_a):
     static = owner.get("/static/css/app.css")
     assert static.status_code == 200 and "no-store" not in static.get("Cache-Control", "")
     assert "no-store" not in host_client("localhost").get("/").get("Cache-Control", "")
+
+
+def _second_factor(user, persistent_id: str | None):  # type: ignore[no-untyped-def]
+    """What OTPMiddleware makes of a session holding ``persistent_id``: the device (or None),
+    whether the session still holds an id, and the queries it took."""
+    request = RequestFactory().get("/")
+    request.session = {} if persistent_id is None else {DEVICE_ID_SESSION_KEY: persistent_id}  # type: ignore[assignment]
+    request.user = user
+    seen = {}
+
+    def view(request):  # type: ignore[no-untyped-def]
+        with CaptureQueriesContext(connection) as queries:
+            seen["device"] = request.user.otp_device
+            seen["verified"] = request.user.is_verified()
+        seen["queries"] = data_queries(queries)
+        return HttpResponse()
+
+    OTPMiddleware(view)(request)
+    return seen["device"], seen["verified"], DEVICE_ID_SESSION_KEY in request.session, seen["queries"]
+
+
+def test_the_second_factor_is_the_members_own_confirmed_device_in_one_query(org_a, org_b):
+    with schema_context(org_a.schema_name):
+        owner = StaffUserFactory.create(email="o@alpha.example", role=Role.OWNER)
+        other = StaffUserFactory.create(email="x@alpha.example", role=Role.HR_ADMIN)
+        own = StaticDevice.objects.create(user=owner, name="backup", confirmed=True)
+        theirs = StaticDevice.objects.create(user=other, name="backup", confirmed=True)
+        pending = StaticDevice.objects.create(user=owner, name="new", confirmed=False)
+
+        device, verified, kept, queries = _second_factor(owner, own.persistent_id)
+        assert device == own and verified and kept
+        assert len(queries) == 1
+        # A teammate's device, one not confirmed yet: not passed, and forgotten by the session.
+        for persistent_id in (theirs.persistent_id, pending.persistent_id):
+            device, verified, kept, _ = _second_factor(owner, persistent_id)
+            assert device is None and not verified and not kept
+        # Ids that name no device: not passed, no error.
+        for persistent_id in (
+            "otp_static.staticdevice/999999",
+            "otp_static.staticdevice/abc",
+            "auth.user/1",
+            "nope.nothing/1",
+            "no-slash",
+        ):
+            device, verified, kept, _ = _second_factor(owner, persistent_id)
+            assert device is None and not verified and not kept, persistent_id
+        assert _second_factor(owner, None)[:2] == (None, False)
+
+    with schema_context(org_b.schema_name):
+        # The same id in another organization is that organization's device, not the owner's.
+        stranger = StaffUserFactory.create(email="s@bravo.example", role=Role.OWNER)
+        StaticDevice.objects.filter(user=stranger).delete()
+        device, verified, _, _ = _second_factor(stranger, own.persistent_id)
+        assert not verified
