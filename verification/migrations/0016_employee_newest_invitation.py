@@ -4,6 +4,10 @@ from django.db import migrations, models
 
 #: Each employee's newest invitation (as the directory's subqueries picked it: latest
 #: created, then highest id) copied onto their row. Employees never invited keep the defaults.
+#: Only rows that differ are written, so running it again changes nothing but what the
+#: previous release wrote meanwhile (during a deploy, its processes still invite and send
+#: without keeping the row): `manage.py all_tenants_command invitations_resync` after the
+#: rollout (README, "Deploying a new version").
 BACKFILL = """
 UPDATE verification_employee AS employee
 SET last_invitation_channel = newest.channel, last_invitation_sent_at = newest.sent_at
@@ -13,6 +17,8 @@ FROM (
     ORDER BY employee_id, created_at DESC, id DESC
 ) AS newest
 WHERE newest.employee_id = employee.id
+    AND (employee.last_invitation_channel, employee.last_invitation_sent_at)
+        IS DISTINCT FROM (newest.channel, newest.sent_at)
 """
 
 

@@ -9,6 +9,7 @@ import importlib
 from datetime import datetime, timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
@@ -87,6 +88,9 @@ def test_the_migration_copies_each_employees_newest_invitation(org_a, org_b):
 
     with schema_context(org_a.schema_name), connection.cursor() as cursor:
         cursor.execute(BACKFILL)
+        assert cursor.rowcount == 2
+        cursor.execute(BACKFILL)
+        assert cursor.rowcount == 0  # again: nothing left to change
 
     with tenant_context(org_a.get()):
         assert _row(twice) == (Channel.SMS, sent)
@@ -94,3 +98,25 @@ def test_the_migration_copies_each_employees_newest_invitation(org_a, org_b):
         assert _row(never) == ("", None)
     with tenant_context(org_b.get()):
         assert _row(theirs) == ("", None)  # each organization's schema is migrated by itself
+
+
+def test_the_resync_command_fixes_what_a_previous_release_left_in_every_organization(org_a, org_b, capsys):
+    rows = []
+    for org in (org_a, org_b):
+        with tenant_context(org.get()):
+            employee = EmployeeFactory.create()
+            invitation = invitation_create(employee=employee)
+            # Sent by a worker of the release before (the invitation written, the row not).
+            Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+            rows.append((org, employee, Invitation.objects.get(pk=invitation.pk).sent_at))
+            assert _row(employee) == (Channel.EMAIL, None)
+
+    # As the README says to run it: every organization's schema (the public one has no employees).
+    call_command("all_tenants_command", "invitations_resync", no_public=True)
+
+    out = capsys.readouterr().out
+    assert f"{org_a.schema_name}: 1 employee's row brought in line" in out
+    assert f"{org_b.schema_name}: 1 employee's row brought in line" in out
+    for org, employee, sent_at in rows:
+        with tenant_context(org.get()):
+            assert _row(employee) == (Channel.EMAIL, sent_at)
