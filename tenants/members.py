@@ -15,7 +15,6 @@ import hashlib
 import hmac
 
 from django.conf import settings
-from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, User
 from django.db import connection, models, transaction
 from django.utils.translation import gettext_lazy as _
@@ -91,47 +90,21 @@ def member_by_id(user_id: int | None) -> User | None:
     return User.objects.filter(pk=user_id).first() if user_id is not None else None
 
 
-#: Where ``MemberBackend.get_user`` leaves the names of the member's groups on the user.
-GROUP_NAMES_ATTR = "member_group_names"
-#: The backend staff sign in with (AUTHENTICATION_BACKENDS names it too).
-MEMBER_BACKEND = "tenants.members.MemberBackend"
-
-
-def _member_sql() -> str:
-    quote = connection.ops.quote_name
-    user, group = quote(User._meta.db_table), quote(Group._meta.db_table)
-    through = quote(User.groups.through._meta.db_table)
-    # Table names from the models, quoted; the id is a parameter.
-    return (
-        f"SELECT {user}.*, ARRAY(SELECT {group}.name FROM {through} JOIN {group}"  # noqa: S608
-        f" ON {group}.id = {through}.group_id WHERE {through}.user_id = {user}.id) AS {GROUP_NAMES_ATTR}"
-        f" FROM {user} WHERE {user}.id = %s"
-    )
-
-
-class MemberBackend(ModelBackend):
-    """Django's ModelBackend (signing in, is_active, permissions: all its own), except that
-    the signed-in member read on every request (``get_user``) comes with the names of their
-    groups, so their role (``member_role``) needs no query of its own. One raw query: through
-    the ORM, building the two queries cost more than running them (1.4 ms a request against
-    0.4)."""
-
-    def get_user(self, user_id: object) -> User | None:  # type: ignore[override]
-        try:
-            pk = int(str(user_id))
-        except ValueError:
-            return None
-        found = list(User._default_manager.raw(_member_sql(), [pk]))
-        if not found:
-            return None
-        return found[0] if self.user_can_authenticate(found[0]) else None
-
-
 def member_role(user: User) -> Role | None:
-    """The member's role in this organization, or None for a user with none."""
-    names = getattr(user, GROUP_NAMES_ATTR, None)
-    if names is None:  # not read by MemberBackend (a user looked up otherwise)
-        names = [g.name for g in user.groups.all()]
+    """The member's role in this organization, or None for a user with none.
+
+    Asked on every staff request: one plain query for the names of the member's groups
+    (through the ORM, building it cost three times running it: 0.72 ms against 0.2)."""
+    quote = connection.ops.quote_name
+    group, through = quote(Group._meta.db_table), quote(User.groups.through._meta.db_table)
+    with connection.cursor() as cursor:
+        # Table names from the models, quoted; the id is a parameter.
+        cursor.execute(
+            f"SELECT {group}.name FROM {through} JOIN {group} ON {group}.id = {through}.group_id"  # noqa: S608
+            f" WHERE {through}.user_id = %s",
+            [user.pk],
+        )
+        names = {name for (name,) in cursor.fetchall()}
     for role in Role:
         if group_name(role) in names:
             return role

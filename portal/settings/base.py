@@ -389,8 +389,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = max(IMPORT_MAX_BYTES, CERTIFICATE_MAX_UPLOAD_BYTES
 # django-axes first: it refuses a locked-out username+address before the password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # ModelBackend, whose per-request read of the member brings their role along.
-    "tenants.members.MemberBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)

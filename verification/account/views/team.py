@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tenants.members import MEMBER_BACKEND, Role, member_exists, member_role
+from tenants.members import Role, member_exists, member_role
 from verification.account.confirm import confirmation_page, is_confirmed
 from verification.account.forms import InviteForm, JoinForm, RoleForm
 from verification.account.permissions import OWNERS, role_required
@@ -198,6 +198,6 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             except StaffInvitationUnusable:
                 # Revoked or accepted between the page and the click.
                 return render(request, "account/join_invalid.html", status=404)
-            login(request, user, backend=MEMBER_BACKEND)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("/")
     return render(request, "account/join.html", {"form": form, "email": email, "role": role})

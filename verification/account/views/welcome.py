@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET
 
 from portal.proxies import client_ip
-from tenants.members import MEMBER_BACKEND, member_by_id
+from tenants.members import member_by_id
 from tenants.selectors import organization_current
 from tenants.services import login_client_digest, login_handoff_redeem
 from verification import events
@@ -33,6 +33,6 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
     user = member_by_id(user_id)
     if user is None or not user.is_active:
         return HttpResponseRedirect(f"{settings.LOGIN_URL_PATH}?welcome=1")
-    login(request, user, backend=MEMBER_BACKEND)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     events.staff_signed_in_after_signup(user, ip=ip)
     return HttpResponseRedirect("/")
