@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.http import Http404
 
 from verification.audit import AuditAction
@@ -189,16 +189,35 @@ def employee_directory_count(filters: EmployeeFilters) -> int:
 class _DirectoryPaginator(Paginator):  # type: ignore[type-arg]
     """A paginator that takes the number of rows when the caller knows it already, and whose
     pages pick their rows (ids only, in the directory's order) before looking up anything
-    else about them."""
+    else about them.
+
+    When nobody knows the number yet (a search, a department), the page's ids come with it,
+    in one query (``COUNT(*) OVER ()`` counts every match before the page is cut out): a
+    search no longer runs twice, once to count and once for the page. Only a page past the
+    end, which comes back empty, takes the count on its own, to find the last page.
+    """
 
     def __init__(self, matching: QuerySet[Employee], per_page: int, *, count: int | None) -> None:
         super().__init__(matching, per_page)
         self._matching = matching
-        self._known_count = count
+        if count is not None:
+            self.__dict__["count"] = count  # the cached_property's value
 
     @cached_property
     def count(self) -> int:
-        return self._known_count if self._known_count is not None else self._matching.count()
+        return self._matching.count()
+
+    def get_page(self, number: Any) -> Page[Employee]:
+        if "count" not in self.__dict__:
+            wanted = _page_number(number)
+            if wanted is not None:
+                bottom = (wanted - 1) * self.per_page
+                counted = self._matching.annotate(matching=Window(Count("pk"))).values_list("pk", "matching")
+                found = list(counted[bottom : bottom + self.per_page])
+                if found:
+                    self.__dict__["count"] = found[0][1]
+                    return Page(self._rows(Q(pk__in=[pk for pk, _n in found])), wanted, self)
+        return super().get_page(number)
 
     def page(self, number: int | str) -> Page[Employee]:
         page = super().page(number)
@@ -207,11 +226,24 @@ class _DirectoryPaginator(Paginator):  # type: ignore[type-arg]
         # it skips (45,000 of them on page 900) and read each of those rows; here the slice
         # only picks ids, from an index in the page's order where there is one, and only its
         # rows are read after.
-        ids = cast("QuerySet[Employee]", page.object_list)
-        # The mobile number stays encrypted: a page shows its last four digits (on the row).
-        rows = Employee.objects.filter(pk__in=ids).defer("mobile").order_by(*ids.query.order_by)
-        page.object_list = _with_mobile_changed(rows)
+        page.object_list = self._rows(Q(pk__in=cast("QuerySet[Employee]", page.object_list)))
         return page
+
+    def _rows(self, chosen: Q) -> QuerySet[Employee]:
+        """The rows of the ``chosen`` employees, in the directory's order, with what a row shows."""
+        # The mobile number stays encrypted: a page shows its last four digits (on the row).
+        rows = Employee.objects.filter(chosen).defer("mobile").order_by(*self._matching.query.order_by)
+        return _with_mobile_changed(rows)
+
+
+def _page_number(number: Any) -> int | None:
+    """``number`` as a page number (1 or more), or None for anything else (which
+    ``Paginator.get_page`` turns into the first or the last page)."""
+    try:
+        wanted = int(number)
+    except (TypeError, ValueError):
+        return None
+    return wanted if wanted >= 1 else None
 
 
 def employee_directory_page(
@@ -224,9 +256,9 @@ def employee_directory_page(
     """Page ``number`` of the directory under ``filters`` (the nearest page when out of
     range), its rows annotated with ``status_via_changed_mobile``.
 
-    Two queries (how many match, the page's rows) whatever the page or the size of the
-    organization; one when ``counts`` already tells how many match (no filter, or only
-    activity and progress).
+    Two queries (the page's ids with how many match, then the page's rows) whatever the page
+    or the size of the organization; one (the rows, their ids picked in a subquery) when
+    ``counts`` already tells how many match (no filter, or only activity and progress).
     """
     matching = employee_directory(filters, queryset=Employee.objects.all())
     known = counts.matching(filters) if counts is not None else None

@@ -633,6 +633,33 @@ def test_pages_of_fifty_cover_everyone_once_in_a_stable_order(org_a):
     assert _codes(client.get(LIST, {"page": "x"}))[0] == "C0000"
 
 
+def test_a_search_counts_its_matches_with_the_page_not_in_a_query_of_its_own(org_a, org_b):
+    _many(org_a, 120)
+    _many(org_b, 7)  # the other organization's people are neither counted nor listed
+    client = signed_in(org_a)
+    client.get(LIST, {"q": "person"})  # warm up
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(LIST, {"q": "person", "page": "2"})
+    # (The filter menus' names, a WITH query, aside.)
+    employee_queries = [
+        sql
+        for sql in data_queries(second)
+        if sql.startswith("SELECT") and 'FROM "verification_employee"' in sql
+    ]
+    # The page's ids with how many match, then the page's rows: the search runs once.
+    assert len(employee_queries) == 2, employee_queries
+    assert "OVER ()" in employee_queries[0] and not any("SELECT COUNT(*)" in q for q in employee_queries)
+    assert _codes(response) == [f"C{i:04}" for i in range(50, 100)]
+    assert "120 employees match." in response.content.decode()
+    # Past the end: the count alone finds the last page; nonsense: the first.
+    assert _codes(client.get(LIST, {"q": "person", "page": "9"})) == [f"C{i:04}" for i in range(100, 120)]
+    assert _codes(client.get(LIST, {"q": "person", "page": "-1"}))[0] == "C0100"
+    assert _codes(client.get(LIST, {"q": "person", "page": "2x"}))[0] == "C0000"
+    nobody = client.get(LIST, {"q": "nobody by that name", "page": "3"})
+    assert nobody.status_code == 200 and _codes(nobody) == []
+    assert _codes(signed_in(org_b).get(LIST, {"q": "person", "page": "1"})) == [f"C{i:04}" for i in range(7)]
+
+
 def test_directory_query_count_does_not_grow_with_rows(org_a):
     client = signed_in(org_a)
     _many(org_a, 3)
