@@ -8,7 +8,8 @@ from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models import BooleanField, Count, F, Field, Model, Q, QuerySet, Window
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from verification.audit import AuditAction
@@ -26,9 +27,52 @@ from verification.models import (
 
 def _with_mobile_changed(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
     """``queryset`` annotated with ``status_via_changed_mobile``: the status on record (or
-    awaiting review) came through a number the employee entered, not the one on file."""
-    changed = StatusRecord.objects.filter(employee=OuterRef("pk"), attempt__mobile_changed=True)
-    return queryset.annotate(status_via_changed_mobile=Exists(changed))
+    awaiting review) came through a number the employee entered, not the one on file.
+
+    Written as SQL: built through the ORM (``Exists`` of an ``OuterRef``), the subquery cost
+    more to compile than to run, on every directory page (0.36 ms of 0.73).
+    """
+
+    def column(model: type[Model], field: str) -> str:
+        found = cast("Field[Any, Any]", model._meta.get_field(field))  # a concrete field of the model
+        return f"{quote(model._meta.db_table)}.{quote(str(found.column))}"
+
+    quote = connection.ops.quote_name
+    record, attempt = quote(StatusRecord._meta.db_table), quote(VerificationAttempt._meta.db_table)
+    # Identifiers from the models, quoted; nothing here comes from a request.
+    sql = (
+        f"EXISTS (SELECT 1 FROM {record} JOIN {attempt}"  # noqa: S608
+        f" ON {column(VerificationAttempt, 'id')} = {column(StatusRecord, 'attempt')}"
+        f" WHERE {column(StatusRecord, 'employee')} = {column(Employee, 'id')}"
+        f" AND {column(VerificationAttempt, 'mobile_changed')})"
+    )
+    changed = RawSQL(sql, [], output_field=BooleanField())  # noqa: S611 - no request data in it
+    return queryset.annotate(status_via_changed_mobile=changed)
+
+
+#: What a directory row shows of an employee (``views/rows.py`` and the components it renders
+#: read these and nothing else): a page's rows load only them. The mobile number, encrypted,
+#: stays in the database (a row shows its last four digits).
+ROW_FIELDS = (
+    "code",
+    "full_name",
+    "email",
+    "mobile_last4",
+    "department",
+    "location",
+    "is_active",
+    "progress",
+    "vaccination_status",
+    "status_verified_at",
+    "status_method",
+    "status_dose",
+    "status_total_doses",
+    "status_vaccine",
+    "status_last_dose_on",
+    "last_invited_at",
+    "last_invitation_channel",
+    "last_invitation_sent_at",
+)
 
 
 def employee_list() -> QuerySet[Employee]:
@@ -231,8 +275,7 @@ class _DirectoryPaginator(Paginator):  # type: ignore[type-arg]
 
     def _rows(self, chosen: Q) -> QuerySet[Employee]:
         """The rows of the ``chosen`` employees, in the directory's order, with what a row shows."""
-        # The mobile number stays encrypted: a page shows its last four digits (on the row).
-        rows = Employee.objects.filter(chosen).defer("mobile").order_by(*self._matching.query.order_by)
+        rows = Employee.objects.filter(chosen).only(*ROW_FIELDS).order_by(*self._matching.query.order_by)
         return _with_mobile_changed(rows)
 
 

@@ -19,7 +19,13 @@ from verification.employees.services import employee_update
 from verification.employees.views.tests.helpers import messages_of, staff_client
 from verification.invitations.services import invitation_send
 from verification.models import AuditEvent, Employee, Invitation, Progress, VaccinationStatus
-from verification.tests.factories import EmployeeFactory, InvitationFactory
+from verification.tests.factories import (
+    ConsentFactory,
+    EmployeeFactory,
+    InvitationFactory,
+    StatusRecordFactory,
+    VerificationAttemptFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +106,23 @@ def test_list_query_count_does_not_grow_with_rows(org_a):
             if i % 2:
                 with schema_context(org_a.schema_name):
                     InvitationFactory.create(employee=employee)
+        # Every cell a row can show filled in, so that a cell read from a field the page's
+        # rows did not load would cost a query per row.
+        with schema_context(org_a.schema_name):
+            Employee.objects.filter(code__in=[f"E{i:03}" for i in range(start, stop, 3)]).update(
+                vaccination_status=VaccinationStatus.FULLY_VACCINATED,
+                progress=Progress.VERIFIED,
+                status_verified_at=timezone.now(),
+                status_method="certificate",
+                status_dose=3,
+                status_total_doses=2,
+                status_vaccine="COVISHIELD",
+                status_last_dose_on=timezone.localdate(),
+                last_invitation_channel="email",
+                last_invitation_sent_at=timezone.now(),
+                department="Ops",
+                location="Pune",
+            )
 
     add(0, 3)
     client.get(LIST)  # warm up: sessions, content types, anything cached once
@@ -631,6 +654,36 @@ def test_pages_of_fifty_cover_everyone_once_in_a_stable_order(org_a):
     # Past the end, or nonsense: the nearest page, not an error.
     assert _codes(client.get(LIST, {"page": "99"}))[-1] == "C0119"
     assert _codes(client.get(LIST, {"page": "x"}))[0] == "C0000"
+
+
+def _verified(org: OrgFixture, code: str, *, mobile_changed: bool) -> Employee:
+    employee = EmployeeFactory.create(org=org, code=code, full_name=f"Person {code}", mobile="9000000001")
+    invitation = InvitationFactory.create(org=org, employee=employee)
+    consent = ConsentFactory.create(org=org, invitation=invitation)
+    attempt = VerificationAttemptFactory.create(org=org, consent=consent, mobile_changed=mobile_changed)
+    StatusRecordFactory.create(org=org, attempt=attempt)
+    return employee
+
+
+def test_a_row_says_when_the_status_came_through_a_number_the_employee_entered(org_a, org_b):
+    _verified(org_a, "A1", mobile_changed=True)
+    _verified(org_a, "A2", mobile_changed=False)
+    EmployeeFactory.create(org=org_a, code="A3", full_name="Person A3")
+    # The other organization's records (same ids, other schema) tell nothing about these rows.
+    _verified(org_b, "B1", mobile_changed=False)
+    _verified(org_b, "B2", mobile_changed=True)
+    _verified(org_b, "B3", mobile_changed=True)
+
+    def flagged(client) -> dict[str, bool]:  # type: ignore[no-untyped-def]
+        rows = re.findall(r"<tr.*?</tr>", client.get(LIST).content.decode(), flags=re.S)
+        return {
+            code: "data-mobile-changed" in row
+            for row in rows
+            for code in re.findall(r"<td>([AB]\d)</td>", row)
+        }
+
+    assert flagged(signed_in(org_a)) == {"A1": True, "A2": False, "A3": False}
+    assert flagged(signed_in(org_b)) == {"B1": False, "B2": True, "B3": True}
 
 
 def test_a_search_counts_its_matches_with_the_page_not_in_a_query_of_its_own(org_a, org_b):
