@@ -8,8 +8,9 @@ from itertools import pairwise
 from pathlib import Path
 
 # The employee's phone and HR's desktop.
+PHONE_WIDTH = 390
 PHONE = {
-    "viewport": {"width": 390, "height": 844},
+    "viewport": {"width": PHONE_WIDTH, "height": 844},
     "device_scale_factor": 2,
     "is_mobile": True,
     "has_touch": True,

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from django_tenants.utils import schema_context
 
-from e2e.helpers import wait_for
+from e2e.helpers import PHONE, PHONE_WIDTH, wait_for
 from portal.testing import OWNER_PASSWORD
 from verification.dashboard.services import snapshot_take
 from verification.models import DailySnapshot, Employee, Progress, VaccinationStatus
@@ -77,3 +77,26 @@ def test_dashboard_draws_charts_and_updates_itself(
     assert page.evaluate("Object.keys(Chart.instances).length") == 2  # updated, not re-created
     shots(page, "dashboard-updated")
     assert not errors, errors
+
+
+def test_the_dashboard_fits_a_phone_its_tables_scroll_inside_their_frames(
+    browser, shots, employees, org_a, live_server_url, staff_sign_in
+):
+    """On a phone (Hindi, the longer labels) the page itself never scrolls sideways: the
+    figures and charts stack, and a table wider than the screen scrolls within its frame. A
+    grid item's minimum width is its content's by default: the widest table once made the
+    whole dashboard 900 px wide on a 390 px screen."""
+    port = live_server_url.rsplit(":", 1)[1]
+    site = f"http://{org_a.host}:{port}"
+    page = browser.new_context(**PHONE, locale="hi-IN").new_page()
+    staff_sign_in(page, site, org_a, org_a.owner_email, OWNER_PASSWORD)
+    page.wait_for_selector("[data-dashboard-charts]:not([hidden])")
+    width = PHONE_WIDTH  # the screen's (a page too wide widens innerWidth with it)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    frames = page.evaluate(
+        """() => [...document.querySelectorAll('#dashboard-live .table-wrap')].map(
+            (wrap) => [wrap.getBoundingClientRect().right, wrap.scrollWidth > wrap.clientWidth])"""
+    )
+    assert frames and all(right <= width for right, _scrolls in frames), frames
+    assert any(scrolls for _right, scrolls in frames), frames  # the wide one scrolls in its frame
+    shots(page, "dashboard-phone")
