@@ -8,10 +8,11 @@ from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, Count, F, Field, Model, Q, QuerySet, Window
+from django.db.models import BooleanField, Count, F, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
+from portal.sql import column, table
 from verification.audit import AuditAction
 from verification.buckets import SET_FILTERS
 from verification.employees.tally import employee_tally
@@ -32,16 +33,9 @@ def _with_mobile_changed(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
     Written as SQL: built through the ORM (``Exists`` of an ``OuterRef``), the subquery cost
     more to compile than to run, on every directory page (0.36 ms of 0.73).
     """
-
-    def column(model: type[Model], field: str) -> str:
-        found = cast("Field[Any, Any]", model._meta.get_field(field))  # a concrete field of the model
-        return f"{quote(model._meta.db_table)}.{quote(str(found.column))}"
-
-    quote = connection.ops.quote_name
-    record, attempt = quote(StatusRecord._meta.db_table), quote(VerificationAttempt._meta.db_table)
     # Identifiers from the models, quoted; nothing here comes from a request.
     sql = (
-        f"EXISTS (SELECT 1 FROM {record} JOIN {attempt}"  # noqa: S608
+        f"EXISTS (SELECT 1 FROM {table(StatusRecord)} JOIN {table(VerificationAttempt)}"  # noqa: S608
         f" ON {column(VerificationAttempt, 'id')} = {column(StatusRecord, 'attempt')}"
         f" WHERE {column(StatusRecord, 'employee')} = {column(Employee, 'id')}"
         f" AND {column(VerificationAttempt, 'mobile_changed')})"
