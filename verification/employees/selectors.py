@@ -274,12 +274,13 @@ class _DirectoryPaginator(Paginator):  # type: ignore[type-arg]
 
 
 def _page_number(number: Any) -> int | None:
-    """``number`` as a page number (1 or more), or None for anything else (which
-    ``Paginator.get_page`` turns into the first or the last page)."""
+    """The page ``Paginator.get_page`` shows for ``number`` when there are enough pages: the
+    first for no number or anything not a whole number, else that number; None for zero or
+    less (the last page, which only the count tells)."""
     try:
         wanted = int(number)
     except (TypeError, ValueError):
-        return None
+        return 1
     return wanted if wanted >= 1 else None
 
 

@@ -691,19 +691,29 @@ def test_a_search_counts_its_matches_with_the_page_not_in_a_query_of_its_own(org
     _many(org_b, 7)  # the other organization's people are neither counted nor listed
     client = signed_in(org_a)
     client.get(LIST, {"q": "person"})  # warm up
-    with CaptureQueriesContext(connection) as second:
-        response = client.get(LIST, {"q": "person", "page": "2"})
-    # (The filter menus' names, a WITH query, aside.)
-    employee_queries = [
-        sql
-        for sql in data_queries(second)
-        if sql.startswith("SELECT") and 'FROM "verification_employee"' in sql
-    ]
-    # The page's ids with how many match, then the page's rows: the search runs once.
-    assert len(employee_queries) == 2, employee_queries
-    assert "OVER ()" in employee_queries[0] and not any("SELECT COUNT(*)" in q for q in employee_queries)
-    assert _codes(response) == [f"C{i:04}" for i in range(50, 100)]
-    assert "120 employees match." in response.content.decode()
+
+    def employee_queries(params: dict[str, str]):  # type: ignore[no-untyped-def]
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(LIST, params)
+        # (The filter menus' names, a WITH query, aside.)
+        return [
+            sql
+            for sql in data_queries(captured)
+            if sql.startswith("SELECT") and 'FROM "verification_employee"' in sql
+        ], response
+
+    # The page's ids with how many match, then the page's rows: the search runs once, on the
+    # first page (no number, or not a number) as on a later one.
+    for params, first in (
+        ({"q": "person"}, 0),
+        ({"q": "person", "page": "x"}, 0),
+        ({"q": "person", "page": "2"}, 50),
+    ):
+        queries, response = employee_queries(params)
+        assert len(queries) == 2, (params, queries)
+        assert "OVER ()" in queries[0] and not any("SELECT COUNT(*)" in q for q in queries), queries
+        assert _codes(response) == [f"C{i:04}" for i in range(first, first + 50)], params
+        assert "120 employees match." in response.content.decode()
     # Past the end: the count alone finds the last page; nonsense: the first.
     assert _codes(client.get(LIST, {"q": "person", "page": "9"})) == [f"C{i:04}" for i in range(100, 120)]
     assert _codes(client.get(LIST, {"q": "person", "page": "-1"}))[0] == "C0100"
