@@ -136,6 +136,18 @@ def mobile_refusal(value: str) -> str | None:
     return gettext("Not a number any Indian operator has issued (no mobile starts this way).")
 
 
+def normalize_indian_mobile_explained(value: str) -> str:
+    """``normalize_indian_mobile``, refusing with why (``mobile_refusal``: too short by how
+    much, a landline, not Indian...), as the import reports a row: for HR's forms."""
+    try:
+        return normalize_indian_mobile(value)
+    except ValidationError as exc:
+        reason = mobile_refusal(value)
+        if reason is None:  # the two disagree: the plain refusal stands
+            raise
+        raise ValidationError(reason, code="invalid_mobile") from exc
+
+
 def _language() -> str:
     return (get_language() or "en").split("-")[0]
 
