@@ -231,8 +231,9 @@ class _DirectoryPaginator(Paginator):  # type: ignore[type-arg]
 
     When nobody knows the number yet (a search, a department), the page's ids come with it,
     in one query (``COUNT(*) OVER ()`` counts every match before the page is cut out): a
-    search no longer runs twice, once to count and once for the page. Only a page past the
-    end, which comes back empty, takes the count on its own, to find the last page.
+    search no longer runs twice, once to count and once for the page. Only a page that comes
+    back empty (past the end, or nobody matches) and a number below 1 take the count on its
+    own, to find the last page.
     """
 
     def __init__(self, matching: QuerySet[Employee], per_page: int, *, count: int | None) -> None:
