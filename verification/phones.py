@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass
 
@@ -56,6 +57,10 @@ def normalize_indian_mobile(value: str) -> str:
     else:
         if shortened(text):
             raise ValidationError(SHORTENED_MESSAGE, code="invalid_mobile")
+        if not _NUMBER_CHARACTERS.fullmatch(text) or text.count("+") > 1:
+            # Words or a second number beside it ("Mob: ...", "98765 43210, 98765"):
+            # phonenumbers would quietly keep the first number it finds.
+            raise ValidationError(_("Enter a valid Indian mobile number."), code="invalid_mobile")
         try:
             number = phonenumbers.parse(text, "IN")
         except phonenumbers.NumberParseException:
@@ -85,17 +90,33 @@ _OTHER_TYPES = {
 MOBILE_DIGITS = 10
 
 
-def mobile_refusal(value: str) -> str | None:
+class Typed(enum.Enum):
+    """Where a refused number came from, which decides how a refusal tells what to do."""
+
+    FILE = "file"  # a cell of an imported spreadsheet (HR)
+    FORM = "form"  # HR's form for an employee
+    OWN = "own"  # the employee's own number, typed on their phone
+
+
+def mobile_refusal(value: str, typed: Typed = Typed.FILE) -> str | None:
     """Why ``value`` is not an Indian mobile ``normalize_indian_mobile`` accepts, for people
     (None if it is one): shortened by a spreadsheet, ambiguous, too short, too long, not
     Indian, a landline (with its area, from phonenumbers' geocoder), another kind of line, or a
-    range no operator has been given. The same rules as ``normalize_indian_mobile``, which
-    stays the fast path; this runs only for numbers it refused."""
+    range no operator has been given; what to do is said for where it was ``typed``. The same
+    rules as ``normalize_indian_mobile``, which stays the fast path; this runs only for numbers
+    it refused."""
     text = str(value).strip()
     if shortened(text):
-        return str(SHORTENED_MESSAGE)
+        if typed is Typed.FILE:
+            return str(SHORTENED_MESSAGE)
+        return gettext(
+            "This looks like a number a spreadsheet shortened (scientific notation or decimals): "
+            "type the whole number, digits only."
+        )
     if not _NUMBER_CHARACTERS.fullmatch(text) or text.count("+") > 1:
-        return gettext("Not one phone number: put a single mobile in the cell, digits only.")
+        if typed is Typed.FILE:
+            return gettext("Not one phone number: put a single mobile in the cell, digits only.")
+        return gettext("Not one phone number: type a single mobile number, digits only.")
     try:
         number = phonenumbers.parse(text, "IN")
     except phonenumbers.NumberParseException as exc:
@@ -120,7 +141,14 @@ def mobile_refusal(value: str) -> str | None:
         return None
     if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
         area = geocoder.description_for_number(number, _language())
-        if area and area != geocoder.country_name_for_number(number, _language()):
+        known = area and area != geocoder.country_name_for_number(number, _language())
+        if typed is Typed.OWN:
+            if known:
+                return gettext(
+                    "A landline (%(area)s): CoWIN sends the OTP by SMS to a mobile. Enter your mobile number."
+                ) % {"area": area}
+            return gettext("A landline: CoWIN sends the OTP by SMS to a mobile. Enter your mobile number.")
+        if known:
             return gettext(
                 "A landline (%(area)s): CoWIN sends the OTP by SMS to a mobile. Give the employee's mobile."
             ) % {"area": area}
@@ -136,13 +164,13 @@ def mobile_refusal(value: str) -> str | None:
     return gettext("Not a number any Indian operator has issued (no mobile starts this way).")
 
 
-def normalize_indian_mobile_explained(value: str) -> str:
+def normalize_indian_mobile_explained(value: str, typed: Typed) -> str:
     """``normalize_indian_mobile``, refusing with why (``mobile_refusal``: too short by how
-    much, a landline, not Indian...), as the import reports a row: for HR's forms."""
+    much, a landline, not Indian...), as the import reports a row: for the forms."""
     try:
         return normalize_indian_mobile(value)
     except ValidationError as exc:
-        reason = mobile_refusal(value)
+        reason = mobile_refusal(value, typed)
         if reason is None:  # the two disagree: the plain refusal stands
             raise
         raise ValidationError(reason, code="invalid_mobile") from exc

@@ -12,7 +12,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from tenants.validators import validate_plain_text
-from verification.phones import normalize_indian_mobile
+from verification.phones import Typed, normalize_indian_mobile_explained
 
 
 class AgreeForm(forms.Form):
@@ -74,7 +74,8 @@ class DetailsForm(forms.Form):
         if "number" in self.fields and self.cleaned_data.get("number") == self.ON_FILE:
             return ""  # whatever was typed there is not used
         raw = self.cleaned_data["mobile"]
-        return normalize_indian_mobile(raw) if raw and raw.strip() else ""
+        # What is wrong with it, in the employee's words (too short by how much, a landline...).
+        return normalize_indian_mobile_explained(raw, Typed.OWN) if raw and raw.strip() else ""
 
     def clean_full_name(self) -> str:
         name = " ".join(self.cleaned_data["full_name"].split())

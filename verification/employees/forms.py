@@ -18,7 +18,7 @@ from verification.employees.selectors import (
     employee_code_exists,
 )
 from verification.models import Employee, Method, Progress, VaccinationStatus
-from verification.phones import normalize_indian_mobile_explained
+from verification.phones import Typed, normalize_indian_mobile_explained
 
 _NOT_SAVED_BY_BROWSER = {"autocomplete": "off"}  # HR types someone else's details here
 
@@ -81,7 +81,7 @@ class EmployeeForm(forms.Form):
     def clean_mobile(self) -> str | None:
         mobile = self.cleaned_data["mobile"].strip()
         # The same check the service makes, so its message shows on this field, saying why.
-        return normalize_indian_mobile_explained(mobile) if mobile else None
+        return normalize_indian_mobile_explained(mobile, Typed.FORM) if mobile else None
 
     no_way_to_reach_message = _("Give an e-mail or a mobile number: the invitation needs one of them.")
 

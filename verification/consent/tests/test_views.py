@@ -90,6 +90,33 @@ def test_another_number_must_be_given_when_chosen(org_a):
     assert attempt.mobile == "+919000000001" and not attempt.mobile_changed
 
 
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("98765 4321", "Too short: 9 digits; an Indian mobile has 10."),
+        (
+            "020 2612 3456",
+            "A landline (Pune, Maharashtra): CoWIN sends the OTP by SMS to a mobile. Enter your",
+        ),
+        ("98765 43210, 98765", "Not one phone number: type a single mobile number, digits only."),
+        ("9.87654E+09", "This looks like a number a spreadsheet shortened"),
+    ],
+)
+def test_another_number_that_is_no_mobile_is_refused_saying_why_in_the_employees_words(org_a, typed, reason):
+    invitation = invited(org_a)
+    browser = host_client(org_a.host)
+    browser.post(f"/c/{invitation.token}/agree/", {"agree": "on"})
+    response = browser.post(
+        f"/c/{invitation.token}/details/", {"full_name": "Ravi Kumar", "number": "other", "mobile": typed}
+    )
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["mobile"]
+    assert error.startswith(reason), error
+    assert "employee's" not in error and "cell" not in error and "file" not in error  # HR's words
+    with schema_context(org_a.schema_name):
+        assert not VerificationAttempt.objects.filter(employee_id=invitation.employee_id).exists()
+
+
 def test_with_no_number_on_file_the_number_typed_is_a_changed_one(org_a):
     invitation = invited(org_a, name="Meera Nair", mobile=None)
     browser = host_client(org_a.host)
