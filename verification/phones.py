@@ -41,6 +41,13 @@ def shortened(text: str) -> bool:
     return _SHORTENED.fullmatch(text.strip()) is not None
 
 
+def _one_number(text: str) -> bool:
+    """Only a phone number's characters, one ``+`` at most: no words or second number beside
+    it ("Mob: ...", "98765 43210, 98765"), of which phonenumbers would quietly keep the first
+    number it finds."""
+    return _NUMBER_CHARACTERS.fullmatch(text) is not None and text.count("+") <= 1
+
+
 def normalize_indian_mobile(value: str) -> str:
     """E.164 form (+91XXXXXXXXXX) of an Indian mobile number, or ValidationError (a number in
     scientific notation is refused, never read: ``shortened``)."""
@@ -57,9 +64,7 @@ def normalize_indian_mobile(value: str) -> str:
     else:
         if shortened(text):
             raise ValidationError(SHORTENED_MESSAGE, code="invalid_mobile")
-        if not _NUMBER_CHARACTERS.fullmatch(text) or text.count("+") > 1:
-            # Words or a second number beside it ("Mob: ...", "98765 43210, 98765"):
-            # phonenumbers would quietly keep the first number it finds.
+        if not _one_number(text):
             raise ValidationError(_("Enter a valid Indian mobile number."), code="invalid_mobile")
         try:
             number = phonenumbers.parse(text, "IN")
@@ -113,7 +118,7 @@ def mobile_refusal(value: str, typed: Typed = Typed.FILE) -> str | None:
             "This looks like a number a spreadsheet shortened (scientific notation or decimals): "
             "type the whole number, digits only."
         )
-    if not _NUMBER_CHARACTERS.fullmatch(text) or text.count("+") > 1:
+    if not _one_number(text):
         if typed is Typed.FILE:
             return gettext("Not one phone number: put a single mobile in the cell, digits only.")
         return gettext("Not one phone number: type a single mobile number, digits only.")
@@ -166,7 +171,7 @@ def mobile_refusal(value: str, typed: Typed = Typed.FILE) -> str | None:
 
 def normalize_indian_mobile_explained(value: str, typed: Typed) -> str:
     """``normalize_indian_mobile``, refusing with why (``mobile_refusal``: too short by how
-    much, a landline, not Indian...), as the import reports a row: for the forms."""
+    much, a landline, not Indian...), in the words for where it was ``typed``."""
     try:
         return normalize_indian_mobile(value)
     except ValidationError as exc:

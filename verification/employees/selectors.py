@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, cast
@@ -28,20 +29,22 @@ from verification.models import (
 
 def _with_mobile_changed(queryset: QuerySet[Employee]) -> QuerySet[Employee]:
     """``queryset`` annotated with ``status_via_changed_mobile``: the status on record (or
-    awaiting review) came through a number the employee entered, not the one on file.
+    awaiting review) came through a number the employee entered, not the one on file."""
+    changed = RawSQL(_mobile_changed_sql(), [], output_field=BooleanField())  # noqa: S611 - no request data
+    return queryset.annotate(status_via_changed_mobile=changed)
 
-    Written as SQL: built through the ORM (``Exists`` of an ``OuterRef``), the subquery cost
-    more to compile than to run, on every directory page (0.36 ms of 0.73).
-    """
+
+@functools.cache
+def _mobile_changed_sql() -> str:
+    """The flag as SQL, written once: built through the ORM (``Exists`` of an ``OuterRef``), the
+    subquery cost more to compile than to run, on every directory page (0.36 ms of 0.73)."""
     # Identifiers from the models, quoted; nothing here comes from a request.
-    sql = (
+    return (
         f"EXISTS (SELECT 1 FROM {table(StatusRecord)} JOIN {table(VerificationAttempt)}"  # noqa: S608
         f" ON {column(VerificationAttempt, 'id')} = {column(StatusRecord, 'attempt')}"
         f" WHERE {column(StatusRecord, 'employee')} = {column(Employee, 'id')}"
         f" AND {column(VerificationAttempt, 'mobile_changed')})"
     )
-    changed = RawSQL(sql, [], output_field=BooleanField())  # noqa: S611 - no request data in it
-    return queryset.annotate(status_via_changed_mobile=changed)
 
 
 #: What a directory row shows of an employee (``views/rows.py`` and the components it renders

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.http import Http404
@@ -11,15 +13,16 @@ from verification.crypto import token_digest
 from verification.models import Consent, Invitation
 
 
-def _has_consent() -> RawSQL:
-    """Whether any consent was recorded through the invitation, as SQL: built through the ORM
-    (``Exists`` of an ``OuterRef``) it cost more to compile than to run, on every employee page."""
+@functools.cache
+def _has_consent_sql() -> str:
+    """Whether any consent was recorded through the invitation, as SQL written once: built
+    through the ORM (``Exists`` of an ``OuterRef``) it cost more to compile than to run, on
+    every employee page."""
     # Identifiers from the models, quoted; nothing here comes from a request.
-    sql = (
+    return (
         f"EXISTS (SELECT 1 FROM {table(Consent)}"  # noqa: S608
         f" WHERE {column(Consent, 'invitation')} = {column(Invitation, 'id')})"
     )
-    return RawSQL(sql, [], output_field=BooleanField())  # noqa: S611 - no request data in it
 
 
 def access_invitation(token: str) -> Invitation:
@@ -33,7 +36,7 @@ def access_invitation(token: str) -> Invitation:
     # employee answers, the journey then needs no query for their consent (consent.selectors).
     invitation = (
         Invitation.objects.select_related("employee")
-        .annotate(has_consent=_has_consent())
+        .annotate(has_consent=RawSQL(_has_consent_sql(), [], output_field=BooleanField()))  # noqa: S611
         .filter(token_hash=token_digest(token))
         .first()
     )

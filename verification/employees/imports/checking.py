@@ -21,7 +21,7 @@ from verification.employees.imports.columns import FIELD_LABELS, MAX_LENGTHS, RE
 from verification.employees.imports.limits import number_shown
 from verification.employees.imports.reading import RawRow
 from verification.models import Employee
-from verification.phones import StoredMobile, masked, mobile_refusal, normalize_indian_mobile
+from verification.phones import StoredMobile, Typed, masked, normalize_indian_mobile_explained
 
 #: Errors kept on the job (the count of all of them is in the summary), in the order of the
 #: file; the page shows the first PAGE_ERRORS, the error file (CSV) all those kept.
@@ -190,10 +190,11 @@ class RowChecker:
             )
         if mobile_text:
             try:
-                mobile = normalize_indian_mobile(mobile_text)
-            except ValidationError:
-                reason = mobile_refusal(mobile_text) or _("Not a valid Indian mobile number.")
-                errors.append(RowError(line, "mobile", reason, shown_value("mobile", mobile_text)))
+                mobile = normalize_indian_mobile_explained(mobile_text, Typed.FILE)
+            except ValidationError as refused:
+                errors.append(
+                    RowError(line, "mobile", refused.messages[0], shown_value("mobile", mobile_text))
+                )
             else:
                 digest = StoredMobile.of(mobile).digest
         for name, value in (
